@@ -1,0 +1,60 @@
+"""Settings with their defaults in one place, read from SEARCHSVC_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _flag(value: str) -> bool:
+    """Read a boolean environment value."""
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Service settings; every field maps to SEARCHSVC_<NAME>."""
+
+    index: Path = Path("index")
+    rate_limit: bool = True
+    rate_limit_per_minute: int = 120
+    cors_origins: tuple[str, ...] = ()
+    frame_ancestors: str = "'self'"
+    query_budget_ms: int = 1500
+    max_request_bytes: int = 16_384
+    reload_interval_s: float = 2.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from SEARCHSVC_* variables, defaults elsewhere."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"SEARCHSVC_{f.name.upper()}")
+            if raw is None or f.name == "extra":
+                continue
+            values[f.name] = _convert(f.name, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str) -> object:
+    """Convert one raw environment value to the type of the named field."""
+    if name == "index":
+        return Path(raw)
+    if name == "rate_limit":
+        return _flag(raw)
+    if name == "cors_origins":
+        return tuple(o.strip() for o in raw.split(",") if o.strip())
+    if name in {"rate_limit_per_minute", "query_budget_ms", "max_request_bytes"}:
+        return int(raw)
+    if name == "reload_interval_s":
+        return float(raw)
+    return raw
+
+
+def default_index_dir() -> Path:
+    """Return the index directory: SEARCHSVC_INDEX or ./index."""
+    return Path(os.environ.get("SEARCHSVC_INDEX", "index"))
