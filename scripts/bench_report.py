@@ -1,0 +1,209 @@
+"""Print the benchmark's tables: searchsvc and the FTS5 peer side by side, ratios and goals."""
+
+from __future__ import annotations
+
+from bench_common import mb, print_table, ratio
+
+SS, PEER = "searchsvc", "fts5"
+
+
+def _get(d: dict | None, key: str):
+    """Return d[key], or None when d is missing."""
+    return None if d is None else d.get(key)
+
+
+def index_table(builds: dict) -> None:
+    """Print docs/s, size and peak RSS of both builds."""
+    ours, peer = builds.get(SS) or {}, builds.get(PEER) or {}
+    rows = []
+    for label, key, conv in [
+        ("documents indexed", "docs", None),
+        ("elapsed (s)", "seconds", None),
+        ("docs/s", "docs_per_s", None),
+        ("index size on disk (MiB)", "size_bytes", mb),
+        ("peak RSS, largest process (MiB)", "maxrss_bytes", mb),
+        ("peak RSS, whole process tree (MiB)", "tree_peak_bytes", mb),
+    ]:
+        a, b = _get(ours, key), _get(peer, key)
+        if conv:
+            a, b = conv(a), conv(b)
+        goal = ">= 0.10x FTS5" if key == "docs_per_s" else ""
+        rows.append([label, a, b, ratio(a, b), goal])
+    note = " (cached build)" if ours.get("cached") else ""
+    print_table("index build" + note, ["figure", SS, "FTS5", "searchsvc/FTS5", "goal"], rows)
+    for name, fig in ((SS, ours), (PEER, peer)):
+        if fig and not fig.get("ok"):
+            print(f"{name} build FAILED:\n{fig.get('error')}\n")
+
+
+def relevance_table(rel: dict) -> None:
+    """Print success@1, success@10 and MRR@10 per mode for both engines."""
+    ours, peer = rel.get(SS, {}), rel.get(PEER, {})
+    modes = list((ours or peer).keys())
+    rows = []
+    for m in modes:
+        a, b = ours.get(m, {}), peer.get(m, {})
+        goal = ">= 0.95" if m == "overall" else ">= 0.90"
+        rows.append(
+            [
+                m,
+                (a or b).get("n"),
+                a.get("s1"),
+                b.get("s1"),
+                a.get("s10"),
+                b.get("s10"),
+                a.get("mrr10"),
+                b.get("mrr10"),
+                goal,
+            ]
+        )
+    rows = [[r[0], r[1], *(None if v is None else f"{v:.3f}" for v in r[2:8]), r[8]] for r in rows]
+    print_table(
+        "relevance (known-item dev queries)",
+        [
+            "mode",
+            "n",
+            "S@1 searchsvc",
+            "S@1 FTS5",
+            "S@10 searchsvc",
+            "S@10 FTS5",
+            "MRR@10 searchsvc",
+            "MRR@10 FTS5",
+            "goal S@10",
+        ],
+        rows,
+    )
+
+
+def latency_table(rows_in: list[dict], suggest: dict | None) -> None:
+    """Print p50 and p95 per kind of query for both engines, with ratios."""
+    rows = []
+    for r in rows_in:
+        a, b = r.get(SS) or {}, r.get(PEER) or {}
+        n = f"{r['n']}" + (" (time budget hit)" if r.get("cut_short") else "")
+        rows.append(
+            [
+                r["kind"],
+                n,
+                a.get("p50_ms"),
+                b.get("p50_ms"),
+                ratio(a.get("p50_ms"), b.get("p50_ms")),
+                a.get("p95_ms"),
+                b.get("p95_ms"),
+                ratio(a.get("p95_ms"), b.get("p95_ms")),
+                a.get("max_ms"),
+                f"{a.get('errors', '-')}/{b.get('errors', '-')}",
+                f"{a.get('zero_results', '-')}/{b.get('zero_results', '-')}",
+            ]
+        )
+    if suggest:
+        rows.append(
+            [
+                "suggest (prefixes)",
+                suggest["n"],
+                suggest["p50_ms"],
+                None,
+                "-",
+                suggest["p95_ms"],
+                None,
+                "-",
+                suggest["max_ms"],
+                f"{suggest['errors']}/-",
+                "-",
+            ]
+        )
+    print_table(
+        "results-page latency in-process, ms (total + top 10 with snippets + facets)",
+        [
+            "kind",
+            "n",
+            "p50 searchsvc",
+            "p50 FTS5",
+            "p50 ratio",
+            "p95 searchsvc",
+            "p95 FTS5",
+            "p95 ratio",
+            "max searchsvc",
+            "errors ss/peer",
+            "no result ss/peer",
+        ],
+        rows,
+    )
+    print("goals: p50 <= 2x FTS5, p95 <= 1x FTS5; suggest p95 < 20 ms")
+    if suggest and suggest.get("first_error"):
+        print(f"  first suggest error: {suggest['first_error']}")
+    for r in rows_in:
+        for name in (SS, PEER):
+            err = (r.get(name) or {}).get("first_error")
+            if err:
+                print(f"  first {name} error on {r['kind']}: {err}")
+
+
+def load_table(load: dict) -> None:
+    """Print requests/s and latency percentiles per level of load."""
+    rows = []
+    for lv in load.get("levels", []):
+        goal = ">= 150 req/s, p99 < 500 ms, 0 errors" if lv["concurrency"] == 32 else ""
+        rows.append(
+            [
+                lv["mix"],
+                lv["concurrency"],
+                lv["requests"],
+                lv["rps"],
+                lv["p50_ms"],
+                lv["p95_ms"],
+                lv["p99_ms"],
+                lv["max_ms"],
+                lv["errors"],
+                goal,
+            ]
+        )
+    print_table(
+        f"load on `searchsvc serve --workers 2` ({load.get('client', '')})",
+        ["mix", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "goal"],
+        rows,
+    )
+    if load.get("error"):
+        print("load FAILED: " + load["error"])
+
+
+def memory_table(memory: dict) -> None:
+    """Print VmHWM and VmRSS of the server's processes and the peer's peak RSS."""
+    rows = [
+        [
+            f"{p['role']} {p['pid']}",
+            mb(p["hwm_bytes"]),
+            mb(p["rss_bytes"]),
+            "< 300 MiB" if p["role"] == "worker" else "",
+        ]
+        for p in memory.get("processes", [])
+    ]
+    peer = memory.get("peer") or {}
+    if peer:
+        rows.append(
+            [
+                f"FTS5 peer: one process answering {peer.get('queries')} pages",
+                mb(peer.get("maxrss_bytes")),
+                None,
+                "",
+            ]
+        )
+    print_table(
+        "memory (peak RSS = VmHWM, after the queries)",
+        ["process", "VmHWM MiB", "VmRSS MiB", "goal"],
+        rows,
+    )
+
+
+def goals_table(goals: list[dict]) -> None:
+    """Print every goal with the figure reached and whether it is met."""
+    rows = [
+        [
+            g["goal"],
+            g["value"],
+            g["target"],
+            "-" if g["met"] is None else ("met" if g["met"] else "MISSED"),
+        ]
+        for g in goals
+    ]
+    print_table("goals", ["goal", "reached", "target", "status"], rows)
