@@ -72,7 +72,8 @@ def _latency(report: dict) -> list[dict]:
 def _load(report: dict) -> list[dict]:
     """Check throughput, p99 and errors at c=32 for each mix."""
     out = []
-    for lv in (report.get("load") or {}).get("levels", []):
+    run = ((report.get("load") or {}).get("runs") or {}).get("searchsvc") or {}
+    for lv in run.get("levels", []):
         if lv["concurrency"] != 32:
             continue
         met = (lv["rps"] or 0) >= 150 and (lv["p99_ms"] or 1e9) < 500 and lv["errors"] == 0

@@ -43,26 +43,19 @@ def search_url(text: str, category: str | None) -> str:
 
 
 class Server:
-    """`searchsvc serve --workers 2` on a free loopback port, rate limiting off."""
+    """A server on a free loopback port in a session of its own, logging to .bench/<name>.log."""
 
-    def __init__(self, exe: str, index_dir: Path, workers: int = 2) -> None:
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         self.port = free_port()
-        env = {**os.environ, "SEARCHSVC_RATE_LIMIT": "0", "SEARCHSVC_INDEX": str(index_dir)}
-        self.cmd = [
-            exe,
-            "serve",
-            "--index",
-            str(index_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-        ]
-        self.log = (BENCH_DIR / "server.log").open("wb")
+        self.cmd = [part.replace("{port}", str(self.port)) for part in cmd]
+        self.log_path = BENCH_DIR / f"{name}.log"
+        self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            self.cmd, env=env, stdout=self.log, stderr=self.log, start_new_session=True
+            self.cmd,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,
         )
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
@@ -92,7 +85,7 @@ class Server:
     def log_tail(self) -> str:
         """Return the end of the server's log."""
         self.log.flush()
-        text = (BENCH_DIR / "server.log").read_text(errors="replace")
+        text = self.log_path.read_text(errors="replace")
         return "\n".join(text.strip().splitlines()[-10:])
 
     def processes(self) -> list[dict]:
@@ -110,7 +103,7 @@ class Server:
                     "rss_bytes": kib_field(pid, "VmRSS"),
                 }
             )
-        return out
+        return [p for p in out if p["hwm_bytes"] is not None]
 
     def stop(self) -> None:
         """Stop the server's process group (it was started in a session of its own)."""
@@ -122,6 +115,41 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+def searchsvc_server(exe: str, index_dir: Path, workers: int = 2) -> Server:
+    """Start `searchsvc serve --workers 2` with rate limiting off."""
+    cmd = [
+        exe,
+        "serve",
+        "--index",
+        str(index_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+    ]
+    env = {"SEARCHSVC_RATE_LIMIT": "0", "SEARCHSVC_INDEX": str(index_dir)}
+    return Server("server-searchsvc", cmd, env)
+
+
+def peer_server(db: Path, workers: int = 2) -> Server:
+    """Start the FTS5 peer's WSGI app under gunicorn with its default (sync) workers."""
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    exe = str(gunicorn) if gunicorn.exists() else "gunicorn"
+    cmd = [
+        exe,
+        "--workers",
+        str(workers),
+        "--bind",
+        "127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT / "scripts"),
+        "bench_peer_app:app",
+    ]
+    return Server("server-fts5", cmd, {"BENCH_PEER_DB": str(db)})
 
 
 def zipf_sequence(n_urls: int, length: int, s: float = 1.1, seed: int = 7) -> list[int]:

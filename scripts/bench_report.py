@@ -139,58 +139,78 @@ def latency_table(rows_in: list[dict], suggest: dict | None) -> None:
                 print(f"  first {name} error on {r['kind']}: {err}")
 
 
+def _level_key(lv: dict) -> tuple[str, int]:
+    """Identify a load level by mix and concurrency."""
+    return lv["mix"], lv["concurrency"]
+
+
 def load_table(load: dict) -> None:
-    """Print requests/s and latency percentiles per level of load."""
+    """Print requests/s and latency percentiles per level for both servers, with ratios."""
+    runs = load.get("runs", {})
+    ours = {_level_key(lv): lv for lv in (runs.get(SS) or {}).get("levels", [])}
+    peer = {_level_key(lv): lv for lv in (runs.get(PEER) or {}).get("levels", [])}
     rows = []
-    for lv in load.get("levels", []):
-        goal = ">= 150 req/s, p99 < 500 ms, 0 errors" if lv["concurrency"] == 32 else ""
+    for key in dict.fromkeys([*ours, *peer]):
+        a, b = ours.get(key, {}), peer.get(key, {})
+        goal = ">= 150 req/s, p99 < 500 ms, 0 err" if key[1] == 32 else ""
         rows.append(
             [
-                lv["mix"],
-                lv["concurrency"],
-                lv["requests"],
-                lv["rps"],
-                lv["p50_ms"],
-                lv["p95_ms"],
-                lv["p99_ms"],
-                lv["max_ms"],
-                lv["errors"],
+                key[0],
+                key[1],
+                a.get("requests"),
+                a.get("rps"),
+                b.get("rps"),
+                ratio(a.get("rps"), b.get("rps")),
+                a.get("p50_ms"),
+                b.get("p50_ms"),
+                a.get("p95_ms"),
+                b.get("p95_ms"),
+                a.get("p99_ms"),
+                b.get("p99_ms"),
+                f"{a.get('errors', '-')}/{b.get('errors', '-')}",
                 goal,
             ]
         )
     print_table(
-        f"load on `searchsvc serve --workers 2` ({load.get('client', '')})",
-        ["mix", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "goal"],
+        f"load, 2 workers each, {load.get('distinct_urls')} distinct URLs ({load.get('client')})",
+        [
+            "mix",
+            "c",
+            "requests ss",
+            "req/s searchsvc",
+            "req/s FTS5",
+            "ratio",
+            "p50 ss",
+            "p50 FTS5",
+            "p95 ss",
+            "p95 FTS5",
+            "p99 ss",
+            "p99 FTS5",
+            "errors ss/peer",
+            "goal",
+        ],
         rows,
     )
-    if load.get("error"):
-        print("load FAILED: " + load["error"])
+    for name, run in runs.items():
+        print(f"  {name}: {run.get('command')}")
+        if run.get("error"):
+            print(f"  {name} FAILED: {run['error']}")
+        if run.get("server_log_tail"):
+            print(f"  {name} server log:\n{run['server_log_tail']}")
 
 
 def memory_table(memory: dict) -> None:
-    """Print VmHWM and VmRSS of the server's processes and the peer's peak RSS."""
-    rows = [
-        [
-            f"{p['role']} {p['pid']}",
-            mb(p["hwm_bytes"]),
-            mb(p["rss_bytes"]),
-            "< 300 MiB" if p["role"] == "worker" else "",
-        ]
-        for p in memory.get("processes", [])
-    ]
-    peer = memory.get("peer") or {}
-    if peer:
-        rows.append(
-            [
-                f"FTS5 peer: one process answering {peer.get('queries')} pages",
-                mb(peer.get("maxrss_bytes")),
-                None,
-                "",
-            ]
-        )
+    """Print VmHWM and VmRSS of both servers' processes."""
+    rows = []
+    for name, procs in memory.items():
+        for p in procs:
+            goal = "< 300 MB (286 MiB)" if name == SS and p["role"] == "worker" else ""
+            rows.append(
+                [name, f"{p['role']} {p['pid']}", mb(p["hwm_bytes"]), mb(p["rss_bytes"]), goal]
+            )
     print_table(
-        "memory (peak RSS = VmHWM, after the queries)",
-        ["process", "VmHWM MiB", "VmRSS MiB", "goal"],
+        "memory after the load (peak RSS = VmHWM)",
+        ["server", "process", "VmHWM MiB", "VmRSS MiB", "goal"],
         rows,
     )
 
