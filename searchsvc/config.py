@@ -25,6 +25,8 @@ class Settings:
     query_budget_ms: int = 1500
     max_request_bytes: int = 16_384
     reload_interval_s: float = 2.0
+    # Reverse proxies in front of the service whose X-Forwarded-For is trusted (web, rate limit).
+    proxy_count: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -48,7 +50,7 @@ def _convert(name: str, raw: str) -> object:
         return _flag(raw)
     if name == "cors_origins":
         return tuple(o.strip() for o in raw.split(",") if o.strip())
-    if name in {"rate_limit_per_minute", "query_budget_ms", "max_request_bytes"}:
+    if name in {"rate_limit_per_minute", "query_budget_ms", "max_request_bytes", "proxy_count"}:
         return int(raw)
     if name == "reload_interval_s":
         return float(raw)

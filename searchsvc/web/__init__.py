@@ -1,0 +1,92 @@
+"""The web layer: `create_app()` builds the Flask app with the JSON API and the search page.
+
+Only presents what `searchsvc.search` returns; nothing here writes to the index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from searchsvc import __version__
+from searchsvc.config import Settings, _convert
+from searchsvc.errors import SearchError
+from searchsvc.web import handlers, security
+from searchsvc.web.state import TooManyRequests, install, service
+
+__all__ = ["create_app"]
+
+MAX_QUERY_STRING_BYTES = 8000
+_SETTING_NAMES = {f.name for f in dataclasses.fields(Settings)}
+
+
+def _settings(config: Mapping[str, Any] | Settings | None) -> tuple[Settings, dict[str, Any]]:
+    """Split config into Settings (over the environment) and plain Flask config keys."""
+    if isinstance(config, Settings):
+        return config, {}
+    overrides: dict[str, Any] = {}
+    flask_config: dict[str, Any] = {}
+    for key, value in (config or {}).items():
+        name = key.lower().removeprefix("searchsvc_")
+        if name in _SETTING_NAMES:
+            overrides[name] = _convert(name, value) if isinstance(value, str) else value
+        else:
+            flask_config[key] = value
+    if isinstance(overrides.get("cors_origins"), list):
+        overrides["cors_origins"] = tuple(overrides["cors_origins"])
+    return dataclasses.replace(Settings.from_env(), **overrides), flask_config
+
+
+def _before() -> None:
+    """Refuse oversized query strings and spend a rate-limit token on API calls."""
+    if len(request.query_string) > MAX_QUERY_STRING_BYTES:
+        raise SearchError(f"Địa chỉ quá dài (tối đa {MAX_QUERY_STRING_BYTES} byte).", 414)
+    svc = service()
+    if svc.settings.rate_limit and request.path.startswith("/api/"):
+        wait = svc.limiter.take(request.remote_addr or "unknown")
+        if wait:
+            raise TooManyRequests(wait)
+
+
+def _after(response: Response) -> Response:
+    """Add security, CORS and cache headers."""
+    settings = service().settings
+    response.headers.update(security.security_headers(settings))
+    origin = request.headers.get("Origin")
+    for name, value in security.cors_headers(settings, request.path, origin).items():
+        response.headers[name] = value
+    response.headers.setdefault("Cache-Control", "no-cache")
+    response.headers.pop("Server", None)
+    return response
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the app; config (a dict or Settings) overrides SEARCHSVC_* settings."""
+    settings, flask_config = _settings(config)
+    app = Flask("searchsvc")
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        SEND_FILE_MAX_AGE_DEFAULT=86_400,
+        **flask_config,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    install(app, settings)
+    from searchsvc.web import api, pages
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    handlers.register(app)
+    app.before_request(_before)
+    app.after_request(_after)
+    app.jinja_env.globals["version"] = __version__
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
+    return app

@@ -1,0 +1,81 @@
+"""One error handler: every failure becomes {"error", "status"} JSON, or a friendly page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from searchsvc.errors import SearchError
+from searchsvc.web.state import TooManyRequests
+
+log = logging.getLogger("searchsvc.web")
+
+MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    404: "Không tìm thấy trang hoặc bài viết này.",
+    405: "Phương thức HTTP này không được hỗ trợ ở đây.",
+    413: "Yêu cầu quá lớn.",
+    414: "Địa chỉ (URL) quá dài.",
+    429: "Quá nhiều yêu cầu; vui lòng thử lại sau ít giây.",
+    500: "Lỗi máy chủ; vui lòng thử lại sau.",
+    503: "Dịch vụ tìm kiếm tạm thời chưa sẵn sàng.",
+}
+
+
+def wants_json() -> bool:
+    """Return whether the failing request should get JSON rather than a page."""
+    path = request.path
+    if path.startswith("/api/") or path in ("/api", "/healthz"):
+        return True
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def error_response(status: int, message: str) -> Response:
+    """Return the error as JSON or as the error page, with the given status."""
+    if wants_json():
+        response = jsonify({"error": message, "status": status})
+    else:
+        html = render_template("error.html", status=status, message=message)
+        response = Response(html, mimetype="text/html")
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _search_error(exc: SearchError) -> Response:
+    """Answer a core or web error with its own status and message."""
+    status = exc.status if 400 <= exc.status <= 599 else 500
+    if status >= 500 and status != 503:
+        log.error("search error: %s", exc.message)
+        response = error_response(status, MESSAGES[500])
+    else:
+        response = error_response(status, exc.message or MESSAGES.get(status, MESSAGES[400]))
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    """Answer Flask's own 404, 405, 413 and friends in the same shape."""
+    status = exc.code or 500
+    response = error_response(status, MESSAGES.get(status, exc.name))
+    for name, value in exc.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    """Log an unexpected failure and answer a plain 500 without details."""
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(500, MESSAGES[500])
+
+
+def register(app: Flask) -> None:
+    """Register the handlers on app."""
+    app.register_error_handler(SearchError, _search_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,137 @@
+"""The HTML pages: the "Tìm kiếm" search page and the article page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+
+from searchsvc import text
+from searchsvc.errors import BadRequest, SearchError
+from searchsvc.search import FacetValue, SearchResult
+from searchsvc.web import params, present
+from searchsvc.web.api import checked_id
+from searchsvc.web.state import searcher
+
+bp = Blueprint("pages", __name__)
+
+# Parameters the page carries from one link to the next.
+KEPT = ("q", "category", "year", "month", "from", "to", "sort", "per_page", "page")
+FILTERS = ("category", "year", "month", "from", "to")
+FACET_LABELS = {"category": "Chuyên mục", "year": "Năm", "month": "Tháng"}
+SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+
+
+def current_args() -> dict[str, str]:
+    """Return the page's own parameters from the request, without empty ones."""
+    return {k: v.strip() for k in KEPT if (v := request.args.get(k, "")) and v.strip()}
+
+
+def url_with(**changes: object) -> str:
+    """Return the search URL with some parameters changed (None removes one); resets the page."""
+    args: dict[str, Any] = current_args()
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        key = key.rstrip("_")
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    if "year" in changes and changes["year"] is None:
+        args.pop("month", None)
+    return url_for("pages.index", **args)
+
+
+def searched_other(result: SearchResult) -> bool:
+    """Return whether the core searched something other than what was typed."""
+    understood = result.understood
+    if understood.telex:
+        return True
+    typed = text.normalize(result.query).casefold().split()
+    return bool(understood.searched) and understood.searched.casefold().split() != typed
+
+
+def facet_values(kind: str, values: list[FacetValue]) -> list[FacetValue]:
+    """Order facet values for the sidebar: years newest first, months in order, else as given."""
+    if kind in ("year", "month"):
+        numeric = [v for v in values if str(v.value).isdigit()]
+        return sorted(numeric, key=lambda v: int(v.value), reverse=kind == "year")
+    return values
+
+
+def form_dates() -> dict[str, str]:
+    """Return from/to as ISO dates for the date inputs (empty when absent or invalid)."""
+    dates = {}
+    for name in ("from", "to"):
+        raw = current_args().get(name, "")
+        try:
+            dates[name] = params.parse_date(raw, name).isoformat() if raw else ""
+        except BadRequest:
+            dates[name] = ""
+    return dates
+
+
+def _render(status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render the search page with the shared context."""
+    context.setdefault("args", current_args())
+    context.setdefault("error", None)
+    context.setdefault("result", None)
+    page = render_template(
+        "search.html",
+        url_with=url_with,
+        format_date=present.format_date,
+        facet_labels=FACET_LABELS,
+        sort_labels=SORT_LABELS,
+        filters=[(k, v) for k, v in current_args().items() if k in FILTERS],
+        facet_values=facet_values,
+        form_dates=form_dates(),
+        safe_snippet=present.safe_snippet,
+        **context,
+    )
+    return page, status
+
+
+def _landing() -> tuple[str, int]:
+    """Render the page before any search, with the size of the archive when known."""
+    try:
+        documents: int | None = present.stats_json(searcher().stats())["documents"]
+    except SearchError:
+        documents = None
+    return _render(documents=documents)
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    """Show the search page, with results when there is a query or a filter."""
+    try:
+        req = params.parse_search(current_args())
+    except BadRequest as exc:
+        return _render(400, error=exc.message)
+    if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
+        return _landing()
+    result = searcher().search(req)
+    pages = present.page_count(result.total, result.per_page)
+    return _render(
+        result=result,
+        pages=pages,
+        window=present.page_window(result.page, pages),
+        bars=present.year_bars(result.facets.get("year", [])),
+        searched_other=searched_other(result),
+    )
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str) -> str:
+    """Show one article with its permalink and a way back to the search."""
+    raw = searcher().article(checked_id(article_id))
+    item = present.article_json(raw)
+    query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
+    return render_template(
+        "article.html",
+        article=item,
+        date=present.format_date(item["published"]),
+        permalink=url_for("pages.article", article_id=item["id"], _external=True),
+        back=url_for("pages.index", q=query) if query else url_for("pages.index"),
+        query=query,
+    )

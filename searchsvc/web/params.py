@@ -1,0 +1,105 @@
+"""Turn query-string parameters into a SearchRequest, naming the parameter of any mistake.
+
+Plain Python on a mapping of strings, so it is testable without a request.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from searchsvc.errors import BadRequest
+from searchsvc.search import SearchRequest
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MIN_YEAR, MAX_YEAR = 1900, 2100
+MAX_QUERY_CHARS = 8000
+MAX_CATEGORY_CHARS = 200
+MAX_ID_CHARS = 200
+MAX_SUGGEST = 10
+_INT = re.compile(r"^[0-9]{1,9}$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+
+
+def parse_int(args: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    """Return an integer parameter within [low, high], or None when absent."""
+    raw = args.get(name)
+    if raw is None:
+        return None
+    if not _INT.match(raw) or not low <= int(raw) <= high:
+        raise BadRequest(
+            f"Tham số '{name}' phải là số nguyên từ {low} đến {high} (nhận được: {raw[:20]!r})."
+        )
+    return int(raw)
+
+
+def parse_date(raw: str, name: str = "date") -> date:
+    """Parse an ISO (2023-03-09) or Vietnamese (09/03/2023) date; raise BadRequest naming it."""
+    text = raw
+    iso, dmy = _ISO.match(text), _DMY.match(text)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if dmy:
+            return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+    except ValueError:
+        raise BadRequest(f"Tham số '{name}': ngày {text[:20]!r} không tồn tại.") from None
+    raise BadRequest(
+        f"Tham số '{name}' phải là ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY (nhận được: {text[:20]!r})."
+    )
+
+
+def _optional_date(args: Mapping[str, str], name: str) -> date | None:
+    """Return a date parameter, or None when absent."""
+    raw = args.get(name)
+    return None if raw is None else parse_date(raw, name)
+
+
+def _month_range(year: int | None, month: int | None) -> tuple[date | None, date | None]:
+    """Return the first and last day of a month filter, or (None, None)."""
+    if month is None:
+        return None, None
+    if year is None:
+        raise BadRequest("Tham số 'month' cần đi kèm tham số 'year'.")
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _text(args: Mapping[str, str], name: str, limit: int) -> str | None:
+    """Return a stripped free-text parameter (None when empty), refusing an over-long one."""
+    raw = (args.get(name) or "").strip()
+    if len(raw) > limit:
+        raise BadRequest(f"Tham số '{name}' dài quá {limit} ký tự.")
+    return raw or None
+
+
+def parse_search(args: Mapping[str, str]) -> SearchRequest:
+    """Build a SearchRequest from q, page, per_page, category, year, month, from, to and sort.
+
+    Strict: an empty number, date or sort is an error (the page drops empty fields first).
+    """
+    sort = args.get("sort", "relevance")
+    if sort not in SORTS:
+        raise BadRequest(f"Tham số 'sort' phải là một trong: {', '.join(SORTS)}.")
+    year = parse_int(args, "year", MIN_YEAR, MAX_YEAR)
+    month_from, month_to = _month_range(year, parse_int(args, "month", 1, 12))
+    date_from, date_to = _optional_date(args, "from"), _optional_date(args, "to")
+    if date_from and date_to and date_from > date_to:
+        raise BadRequest("Tham số 'from' phải trước hoặc bằng 'to'.")
+    if month_from and month_to:
+        date_from = max(date_from, month_from) if date_from else month_from
+        date_to = min(date_to, month_to) if date_to else month_to
+    return SearchRequest(
+        query=_text(args, "q", MAX_QUERY_CHARS) or "",
+        page=parse_int(args, "page", 1, MAX_PAGE) or 1,
+        per_page=parse_int(args, "per_page", 1, MAX_PER_PAGE) or 10,
+        category=_text(args, "category", MAX_CATEGORY_CHARS),
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )

@@ -1,0 +1,61 @@
+"""The per-app state of the web layer: settings, the lazily opened Searcher, the rate limiter."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+
+from searchsvc.config import Settings
+from searchsvc.errors import SearchError
+from searchsvc.search import Searcher
+from searchsvc.web.security import RateLimiter
+
+EXTENSION = "searchsvc"
+
+
+class TooManyRequests(SearchError):
+    """A client spent its rate-limit tokens; `retry_after` says when to come back."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Quá nhiều yêu cầu; vui lòng thử lại sau ít giây.")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Service:
+    """What every request of one app (one worker process) shares."""
+
+    settings: Settings
+    limiter: RateLimiter
+    _searcher: Searcher | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def searcher(self) -> Searcher:
+        """Return the Searcher, opening it on first use; an open failure is retried next time."""
+        if self._searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(self.settings.index)
+        return self._searcher
+
+
+def install(app: Flask, settings: Settings) -> Service:
+    """Attach a Service for settings to app."""
+    service = Service(settings, RateLimiter(settings.rate_limit_per_minute))
+    app.extensions[EXTENSION] = service
+    return service
+
+
+def service() -> Service:
+    """Return the Service of the current app."""
+    found: Service = current_app.extensions[EXTENSION]
+    return found
+
+
+def searcher() -> Searcher:
+    """Return the Searcher of the current app."""
+    return service().searcher()
