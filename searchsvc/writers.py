@@ -1,0 +1,211 @@
+"""Turn articles into the segments of a new Whoosh index, in this process or in workers.
+
+Analysis dominates indexing time, so large builds hand batches of articles to worker
+processes, each writing its own segment into the same directory; the parent only reads
+the sources and finally writes the table of contents naming every segment. There is no
+final merge: a build has one segment per worker, which costs little at query time.
+
+Workers are started with the `spawn` method, so they inherit no file descriptor (in
+particular not the writer lock), and each exits on its own when its parent dies.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import resource
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.context import SpawnProcess
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.writing import SegmentWriter
+
+from searchsvc import schema
+from searchsvc.archive import Article
+from searchsvc.errors import IndexBuildError
+
+INDEX_NAME = "MAIN"
+_POLL_S = 0.5
+
+
+@dataclass
+class WriteResult:
+    """What the writers did: documents written, articles that could not be indexed."""
+
+    indexed: int = 0
+    failures: list[tuple[Article, str]] = field(default_factory=list)
+    segments: int = 0
+    workers_peak_rss_kb: int = 0
+
+
+def _add_batch(writer: Any, batch: Sequence[Article], result: WriteResult) -> None:
+    """Add a batch of articles to a Whoosh writer, recording the ones that fail analysis."""
+    for article in batch:
+        try:
+            doc = schema.document(article)
+        except Exception as exc:  # an analyzer or field bug must not sink the whole build
+            result.failures.append((article, f"could not be indexed: {exc}"))
+            continue
+        writer.add_document(**doc)
+        result.indexed += 1
+
+
+class InlineWriter:
+    """Write every article into one segment in this process (small builds)."""
+
+    def __init__(self, gen_dir: Path, limitmb: int) -> None:
+        self.ix = windex.open_dir(str(gen_dir), indexname=INDEX_NAME)
+        self.writer = self.ix.writer(limitmb=limitmb)
+        self.result = WriteResult()
+
+    def add(self, batch: Sequence[Article]) -> None:
+        """Index a batch of articles."""
+        _add_batch(self.writer, batch, self.result)
+
+    def finish(self) -> WriteResult:
+        """Commit the segment and return what was written."""
+        self.writer.commit()
+        self.result.segments = 1 if self.result.indexed else 0
+        return self.result
+
+    def abort(self) -> None:
+        """Drop what was written."""
+        self.writer.cancel()
+
+
+def _next_batch(jobs: Any, parent_pid: int) -> list[Article] | None:
+    """Wait for the next batch; exit the process if the parent died meanwhile."""
+    while True:
+        try:
+            batch: list[Article] | None = jobs.get(timeout=_POLL_S)
+            return batch
+        except queue.Empty:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+
+def _worker_main(gen_dir: str, limitmb: int, jobs: Any, results: Any, parent_pid: int) -> None:
+    """Index the batches a parent sends, then report the finished segment."""
+    try:
+        ix = windex.open_dir(gen_dir, indexname=INDEX_NAME)
+        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+        result = WriteResult()
+        while (batch := _next_batch(jobs, parent_pid)) is not None:
+            _add_batch(writer, batch, result)
+        segment = writer._finalize_segment() if result.indexed else None
+        if segment is None:
+            writer.cancel()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        results.put(("ok", segment, result.indexed, result.failures, rss))
+    except BaseException as exc:
+        results.put(("error", _plain(exc), 0, [], 0))
+
+
+def _plain(exc: BaseException) -> str:
+    """Return an error in plain words (no traceback) for the parent to show."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class PoolWriter:
+    """Write articles through worker processes, one segment each, with bounded queues."""
+
+    def __init__(self, gen_dir: Path, workers: int, limitmb: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.gen_dir = gen_dir
+        self.jobs = ctx.Queue(maxsize=2 * workers)
+        self.results = ctx.Queue()
+        self.procs: list[SpawnProcess] = [
+            ctx.Process(
+                target=_worker_main,
+                args=(str(gen_dir), limitmb, self.jobs, self.results, os.getpid()),
+                daemon=True,
+                name=f"searchsvc-index-{n}",
+            )
+            for n in range(workers)
+        ]
+        for p in self.procs:
+            p.start()
+
+    def _check_alive(self) -> None:
+        """Fail when a worker died without reporting."""
+        for p in self.procs:
+            if p.exitcode not in (None, 0):
+                raise IndexBuildError(f"an indexing worker died (exit code {p.exitcode})")
+
+    def _put(self, item: list[Article] | None) -> None:
+        """Queue a batch (or the end marker), waiting while the workers are busy."""
+        while True:
+            try:
+                self.jobs.put(item, timeout=_POLL_S)
+                return
+            except queue.Full:
+                self._check_alive()
+
+    def add(self, batch: Sequence[Article]) -> None:
+        """Hand a batch of articles to the workers."""
+        self._put(list(batch))
+
+    def _collect(self) -> list[tuple[Any, ...]]:
+        """Receive one report per worker."""
+        reports: list[tuple[Any, ...]] = []
+        while len(reports) < len(self.procs):
+            try:
+                reports.append(self.results.get(timeout=_POLL_S))
+            except queue.Empty:
+                self._check_alive()
+                if all(p.exitcode is not None for p in self.procs):
+                    raise IndexBuildError("an indexing worker exited without a report") from None
+        return reports
+
+    def finish(self) -> WriteResult:
+        """Wait for the workers, then write the table of contents naming their segments."""
+        for _ in self.procs:
+            self._put(None)
+        reports = self._collect()
+        for p in self.procs:
+            p.join()
+        errors = [r[1] for r in reports if r[0] == "error"]
+        if errors:
+            raise IndexBuildError(
+                f"an indexing worker failed ({errors[0]}); the live index is unchanged"
+            )
+        result = WriteResult()
+        segments = [r[1] for r in reports if r[1] is not None]
+        for _status, _segment, indexed, failures, rss in reports:
+            result.indexed += indexed
+            result.failures.extend(failures)
+            result.workers_peak_rss_kb = max(result.workers_peak_rss_kb, rss)
+        _write_toc(self.gen_dir, segments)
+        result.segments = len(segments)
+        return result
+
+    def abort(self) -> None:
+        """Stop the workers at once."""
+        for p in self.procs:
+            if p.is_alive():
+                p.kill()
+            p.join()
+
+
+def _write_toc(gen_dir: Path, segments: list[Any]) -> None:
+    """Commit the index in gen_dir as exactly these segments, removing temporary files."""
+    ix = windex.open_dir(str(gen_dir), indexname=INDEX_NAME)
+    generation = ix.latest_generation() + 1
+    windex.TOC(ix.schema, segments, generation).write(ix.storage, INDEX_NAME)
+    windex.clean_files(ix.storage, INDEX_NAME, generation, segments)
+    for child in gen_dir.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def create_index(gen_dir: Path) -> None:
+    """Create an empty index with the current schema in gen_dir."""
+    windex.create_in(str(gen_dir), schema.build_schema(), indexname=INDEX_NAME)
