@@ -1,59 +1,136 @@
 """Vietnamese text: normalization, folding, tone placement, tokens, Telex and abbreviations.
 
-FIRST DRAFT by the coordinator: the text owner refines and tests this module.
-The public names and signatures below are the contract other modules rely on.
+Public API (the schema, the search and the archive modules rely on these names):
+
+- `normalize(text)`: NFC display text without invisible characters, with plain spaces.
+- `fold(text)`: the lowercase, accent-free matching form. For text that went through
+  `normalize`, `fold` maps each character to exactly one character at the same offset, so
+  offsets found in folded text highlight the original.
+- `accent_key(text)`: lowercase NFC with diacritics kept and tone marks in the canonical
+  (traditional) place, see `searchsvc.syllable`: hoà/hòa -> hòa, thuỷ/thủy -> thủy.
+- `Token`, `tokens(text)`, `positions(tokens)`: words, document numbers whole and in parts.
+- `from_telex(text)`: the Vietnamese meant by text typed in Telex with the IME off, or None.
+- `abbreviations()`, `phrases()`, `expansions_of(text)`: the abbreviation table, both ways.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from importlib import resources
 from typing import NamedTuple
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff"), None)
-_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
-_D = {ord("đ"): "d", ord("Đ"): "d", ord("Ð"): "d", ord("ð"): "d"}
+from searchsvc import syllable
+
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\u00ad\ufeff"
+_SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+_SPACE_CHARS += "\u202f\u205f\u3000"
+_CLEAN = {ord(c): None for c in _INVISIBLE_CHARS} | {ord(c): " " for c in _SPACE_CHARS}
+_NEEDS_CLEAN = re.compile(f"[{_INVISIBLE_CHARS}{_SPACE_CHARS}]")
+_NEEDS_CLEAN_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_D_LIKE = "đĐÐð"
+_PLACEHOLDER = " "  # what a combining mark left over by NFC folds to (keeps offsets)
 
 
 def normalize(text: str) -> str:
     """Return NFC text without invisible characters and with plain spaces."""
-    text = _SPACES.sub(" ", text.translate(_INVISIBLE))
+    if _NEEDS_CLEAN.search(text):
+        text = text.translate(_CLEAN)
     return unicodedata.normalize("NFC", text)
 
 
+def _fold_char(c: str) -> str:
+    """Fold one character of NFC text to exactly one character."""
+    if c in _D_LIKE:
+        return "d"
+    if c in _SPACE_CHARS:
+        return " "
+    if unicodedata.category(c).startswith("M"):
+        return _PLACEHOLDER
+    for form in ("NFKD", "NFD"):
+        base = "".join(x for x in unicodedata.normalize(form, c) if not unicodedata.combining(x))
+        base = base.lower()
+        if len(base) == 1 and not unicodedata.category(base).startswith("M"):
+            return base
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table that folds any character, computed on first sight."""
+
+    def __missing__(self, key: int) -> str:
+        value = self[key] = _fold_char(chr(key))
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def _fast_domain() -> str:
+    """Return up to 256 lowercase characters common in Vietnamese text, ASCII first."""
+    chars = [chr(i) for i in range(128) if not "A" <= chr(i) <= "Z"]
+    chars += "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđð"
+    extra = [*range(0xA0, 0x100), *range(0x2010, 0x2031), 0x20AC, 0x2116, 0x2122, 0x20A4]
+    for c in map(chr, extra):
+        if c not in chars and c.lower() == c and len(chars) < 256:
+            chars.append(c)
+    return "".join(chars)
+
+
+_DOMAIN = _fast_domain()
+_DOMAIN_CODE = codecs.charmap_build(_DOMAIN)
+_DOMAIN_FOLDED = "".join(_fold_char(c) for c in _DOMAIN)
+
+
 def fold(text: str) -> str:
-    """Return the lowercase, accent-free form used for matching (đ becomes d)."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_INVISIBLE))
-    return _COMBINING.sub("", decomposed).translate(_D).lower()
+    """Return the lowercase, accent-free form used for matching (đ becomes d).
+
+    Common text takes a C-speed path (lowercase, then a 256-character charmap round trip);
+    anything else goes through a per-character table that is filled on demand.
+    """
+    if text.isascii():
+        return text.lower()
+    if _NEEDS_CLEAN_INVISIBLE.search(text):
+        text = text.translate(_CLEAN)
+    text = unicodedata.normalize("NFC", text)
+    low = text.lower()
+    if len(low) == len(text):
+        try:
+            code = codecs.charmap_encode(low, "strict", _DOMAIN_CODE)[0]
+        except UnicodeEncodeError:
+            pass
+        else:
+            return str(codecs.charmap_decode(code, "strict", _DOMAIN_FOLDED)[0])
+    return text.translate(_FOLD_TABLE)
 
 
-_OPEN_NUCLEUS = re.compile(r"^([^aeiouy]*)(oa|oe|uy)$")
+_TONED_WORD = re.compile(
+    "[^\\W\\d_]*[aăâeêioôơuưy][àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"
+    "[^\\W\\d_]*|[^\\W\\d_]*[àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"
+    "[aăâeêioôơuưy][^\\W\\d_]*"
+)
 
 
-def _place_tone(word: str) -> str:
-    """Move the tone of an open oa/oe/uy syllable onto its first vowel (hòa, thủy, khỏe)."""
-    nfd = unicodedata.normalize("NFD", word)
-    tones = [c for c in nfd if c in _TONES]
-    if len(tones) != 1:
-        return word
-    bare = "".join(c for c in nfd if c not in _TONES)
-    match = _OPEN_NUCLEUS.match(bare)
-    if match is None or match.group(1).endswith("q"):
-        return word
-    at = len(match.group(1)) + 1
-    return unicodedata.normalize("NFC", bare[:at] + tones[0] + bare[at:])
-
-
-_WORD = re.compile(r"\w+")
+def _canonical_match(match: re.Match[str]) -> str:
+    """Return the matched word with its tone in the canonical place."""
+    return syllable.canonical(match.group())
 
 
 def accent_key(text: str) -> str:
-    """Return lowercase NFC text with diacritics kept and tones in the canonical place."""
-    lowered = normalize(text).lower()
-    return _WORD.sub(lambda m: _place_tone(m.group(0)), lowered)
+    """Return lowercase NFC text with diacritics kept and tones in the canonical place.
+
+    Only words whose tone sits next to another vowel can be affected; each such word that
+    parses as one Vietnamese syllable with one tone mark gets the placement described in
+    `searchsvc.syllable` (traditional: hòa, khỏe, thủy; quý and hoàn are unaffected).
+    """
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFC", normalize(text.replace("İ", "I")).lower())
+    return _TONED_WORD.sub(_canonical_match, text)
 
 
 class Token(NamedTuple):
@@ -65,29 +142,178 @@ class Token(NamedTuple):
     compound: bool
 
 
-_TOKEN = re.compile(r"\w+(?:[-/.]\w+)*")
-_PART = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+((?:[-/.,&'’][^\W_]+)+)?")
+_PIECE = re.compile(r"[^\W_]+|[^\w]")
+
+
+def _group_pieces(word: str) -> list[list[tuple[str, int]]]:
+    """Split a joined word into groups of (part, offset); bad joints start a new group."""
+    pieces = [(m.group(), m.start()) for m in _PIECE.finditer(word)]
+    groups: list[list[tuple[str, int]]] = [[pieces[0]]]
+    for i in range(1, len(pieces) - 1, 2):
+        left, (joint, _), right = pieces[i - 1][0], pieces[i], pieces[i + 1]
+        numeric = left.isdigit() and right[0].isdigit()
+        if joint in ".," and numeric:
+            start = groups[-1][-1][1]
+            groups[-1][-1] = (word[start : right[1] + len(right[0])], start)
+        elif joint == "," or (joint == "." and not _is_caps(left)):
+            groups.append([right])
+        else:
+            groups[-1].append(right)
+    return groups
+
+
+def _is_caps(part: str) -> bool:
+    """Return whether a part looks like an abbreviation before a dot (TP in TP.HCM)."""
+    return part.isalpha() and part.isupper()
+
+
+def _compound(word: str, offset: int) -> Iterator[Token]:
+    """Yield the tokens of a word joined by - / . , & or an apostrophe."""
+    for group in _group_pieces(word):
+        first, last = group[0], group[-1]
+        start, end = offset + first[1], offset + last[1] + len(last[0])
+        if len(group) == 1:
+            yield Token(first[0], start, end, False)
+            continue
+        yield Token(word[first[1] : last[1] + len(last[0])], start, end, True)
+        for part, at in group:
+            yield Token(part, offset + at, offset + at + len(part), False)
 
 
 def tokens(text: str) -> Iterator[Token]:
-    """Yield the words of normalized text; a document number comes whole, then in parts."""
+    """Yield the tokens of normalized text, case kept.
+
+    Words are runs of letters and digits. Runs joined by - / & ' (34-CT/TW, 45/KH-UBND,
+    97/2019/QH14, 09/03/2023, GD&ĐT, H'Mông), or by a dot after capitals (TP.HCM), come
+    first whole (`compound=True`), then part by part (`compound=False`). Digits joined by
+    . or , stay one plain token (1.200, 2,5). A joint at the end of a word (a full stop, a
+    dash) or a dot in `Nội.Tiếp` joins nothing. Spans slice the text: `text[start:end]`.
+    Positions: see `positions`.
+    """
     for match in _TOKEN.finditer(text):
-        word = match.group(0)
-        if _PART.fullmatch(word):
-            yield Token(word, match.start(), match.end(), False)
-            continue
-        yield Token(word, match.start(), match.end(), True)
-        for part in _PART.finditer(word):
-            yield Token(
-                part.group(0), match.start() + part.start(), match.start() + part.end(), False
-            )
+        if match.lastindex is None:
+            yield Token(match.group(), match.start(), match.end(), False)
+        else:
+            yield from _compound(match.group(), match.start())
+
+
+def positions(toks: Iterable[Token]) -> Iterator[tuple[int, Token]]:
+    """Yield (position, token): plain tokens count 0, 1, 2...; a compound shares its first part's.
+
+    So `Kế hoạch 45/KH-UBND` gives kế 0, hoạch 1, 45/KH-UBND 2, 45 2, KH 3, UBND 4: the
+    words around a document number stay as adjacent as they are in the text.
+    """
+    pos = 0
+    for tok in toks:
+        yield pos, tok
+        if not tok.compound:
+            pos += 1
+
+
+_TELEX_WORD = re.compile(r"[^\W_]+")
+# English words that happen to read as valid Telex syllables (bus -> bú, max -> mã).
+_ENGLISH = frozenset(
+    str.split(
+        "as is us or its bus gas max six tax mix box fax sex hex bar car jar far tar star "
+        "cats hats bats mats maps tips cups nuts bits hits kits chats pros cons mas hos ms "
+        "ax ox lax tex rex lex dos cos sos jos bar bars cars tour hour"
+    )
+)
+
+
+def _telex_word(word: str) -> tuple[str, bool] | None:
+    """Convert one word typed in Telex, keeping its case; flag whether a key acted."""
+    lower = word.lower()
+    if any(c.isdigit() for c in word) or lower in _ENGLISH:
+        return word, False
+    converted = syllable.telex_word(lower)
+    if converted is None:
+        return None
+    out, used = converted
+    if not used:
+        return word, False
+    if word.isupper() and len(word) > 1:
+        out = out.upper()
+    elif word[0].isupper():
+        out = out[0].upper() + out[1:]
+    return out, True
+
+
+def _plain_ok(word: str) -> bool:
+    """Return whether a word left unchanged by Telex is a number, syllable or abbreviation."""
+    if any(c.isdigit() for c in word) or fold(word) in abbreviations():
+        return True
+    bare, tones = syllable.split_tone(accent_key(word))
+    syl = syllable.parse(bare)
+    return syl is not None and len(tones) <= 1 and syllable.is_valid(syl, sum(tones))
 
 
 def from_telex(text: str) -> str | None:
-    """Return the Vietnamese meant by Telex-typed text, or None when it is not Telex."""
-    return None
+    """Return the Vietnamese meant by Telex-typed text, or None when it is not Telex.
+
+    Each word is run through the Telex keys (aa aw ee oo ow uw dd w, tones s f r x j, z)
+    and must come out as a well-formed syllable; words no key changed must be syllables,
+    numbers or known abbreviations; at least one word must have used a key.
+    """
+    text = normalize(text)
+    out: list[str] = []
+    changed, last = False, 0
+    for match in _TELEX_WORD.finditer(text):
+        word = match.group()
+        converted = _telex_word(word) or (word, False)
+        if not converted[1] and not _plain_ok(word):
+            return None
+        changed = changed or converted[1]
+        out += [text[last : match.start()], converted[0]]
+        last = match.end()
+    return "".join([*out, text[last:]]) if changed else None
+
+
+def _phrase_key(text: str) -> str:
+    """Return the folded words of a phrase joined by single spaces."""
+    return " ".join(_TELEX_WORD.findall(fold(normalize(text))))
+
+
+@functools.cache
+def _table() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Load the abbreviation data file into both directions."""
+    data = resources.files("searchsvc").joinpath("data/abbreviations.tsv").read_text("utf-8")
+    forward: dict[str, list[str]] = {}
+    backward: dict[str, list[str]] = {}
+    for line in data.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        abbrev, expansion = (part.strip() for part in line.split("\t", 1))
+        keys = {fold(abbrev), re.sub(r"[^\w ]", "", fold(abbrev))}
+        for key in keys:
+            known = forward.setdefault(key, [])
+            known += [] if expansion in known else [expansion]
+        phrase = _phrase_key(expansion)
+        if abbrev not in backward.setdefault(phrase, []):
+            backward[phrase].append(abbrev)
+    return forward, backward
 
 
 def abbreviations() -> dict[str, list[str]]:
-    """Return the abbreviation table: folded abbreviation -> its expansions."""
-    return {}
+    """Return the abbreviation table: folded abbreviation -> its expansions as written.
+
+    Keys come as folded (`hdnd`, `tp.hcm`, `gd&dt`) and without punctuation (`gddt`).
+    """
+    return _table()[0]
+
+
+def phrases() -> dict[str, list[str]]:
+    """Return folded expansion (single spaces) -> the abbreviations written for it."""
+    return _table()[1]
+
+
+def expansions_of(text: str) -> list[str]:
+    """Return what an abbreviation stands for, or the abbreviations of a phrase.
+
+    `expansions_of("HĐND")` -> ["Hội đồng nhân dân"]; `expansions_of("uy ban nhan dan")`
+    -> ["UBND"]; anything else -> [].
+    """
+    key = " ".join(fold(normalize(text)).split())
+    found = abbreviations().get(key) or phrases().get(_phrase_key(text), [])
+    return list(found)
