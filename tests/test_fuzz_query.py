@@ -8,7 +8,6 @@ The harness functions take their sizes as arguments so `scripts/soak` runs them 
 
 from __future__ import annotations
 
-import importlib.util
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -18,14 +17,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reliability import cli
+from test_reliability import cli, missing_piece
 
 from searchsvc.config import Settings
 from searchsvc.errors import BadRequest
 
-for _name in ("searchsvc.indexer", "searchsvc.cli.index_cmd", "searchsvc.web"):
-    if importlib.util.find_spec(_name) is None:  # pragma: no cover - during bring-up
-        pytest.skip(f"SKIPPED until {_name} lands", allow_module_level=True)
+if missing_piece():  # pragma: no cover - during bring-up
+    pytest.skip(f"SKIPPED until {missing_piece()} lands", allow_module_level=True)
 
 BUDGET_S = Settings().query_budget_ms / 1000
 MARGIN_S = 1.5  # a shared 2-core machine: the margin absorbs scheduling, not slow code
