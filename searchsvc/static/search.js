@@ -49,7 +49,7 @@
       item.id = "q-opt-" + i;
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", "false");
-      item.textContent = text;  // never innerHTML: suggestions are article text
+      item.textContent = text;  // a text node: suggestions are untrusted article text
       item.addEventListener("mousedown", function (event) {
         event.preventDefault();
         choose(text);

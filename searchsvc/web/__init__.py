@@ -42,10 +42,12 @@ def _settings(config: Mapping[str, Any] | Settings | None) -> tuple[Settings, di
 
 
 def _before() -> None:
-    """Refuse oversized query strings and spend a rate-limit token on API calls."""
+    """Refuse oversized requests and spend a rate-limit token on API calls."""
+    svc = service()
+    if (request.content_length or 0) > svc.settings.max_request_bytes:
+        raise SearchError(f"Yêu cầu quá lớn (tối đa {svc.settings.max_request_bytes} byte).", 413)
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
         raise SearchError(f"Địa chỉ quá dài (tối đa {MAX_QUERY_STRING_BYTES} byte).", 414)
-    svc = service()
     if svc.settings.rate_limit and request.path.startswith("/api/"):
         wait = svc.limiter.take(request.remote_addr or "unknown")
         if wait:

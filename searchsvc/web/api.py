@@ -14,12 +14,12 @@ from searchsvc.web.state import searcher
 bp = Blueprint("api", __name__)
 log = logging.getLogger("searchsvc.web")
 
-_BAD_ID = re.compile(r"[\x00-\x1f\x7f/\\]|^\.{1,2}$|\.\./")
+_ID = re.compile(params.ID_PATTERN)
 
 
 def checked_id(article_id: str) -> str:
-    """Return a plausible article id; raise NotFound for path tricks and control characters."""
-    if not article_id or len(article_id) > params.MAX_ID_CHARS or _BAD_ID.search(article_id):
+    """Return a well-formed article id; raise NotFound for anything else (path tricks, NUL)."""
+    if not _ID.fullmatch(article_id) or not article_id.strip("."):
         raise NotFound("Không có bài viết với mã này.")
     return article_id
 
@@ -69,7 +69,8 @@ def healthz() -> Response:
     try:
         body = present.stats_json(searcher().stats())
     except SearchError as exc:
-        raise SearchError(f"Chưa có chỉ mục để tìm kiếm: {exc.message}", 503) from None
+        log.warning("health check: %s", exc.message)
+        raise SearchError("Chưa có chỉ mục để tìm kiếm.", 503) from None
     except Exception:  # any failure to read the index means "not healthy", never a 500
         log.exception("health check failed")
         raise SearchError("Chưa có chỉ mục để tìm kiếm.", 503) from None

@@ -27,7 +27,7 @@ MESSAGES = {
 def wants_json() -> bool:
     """Return whether the failing request should get JSON rather than a page."""
     path = request.path
-    if path.startswith("/api/") or path in ("/api", "/healthz"):
+    if path.startswith(("/api/", "/healthz")) or path == "/api":
         return True
     accept = request.accept_mimetypes
     return accept.best_match(["text/html", "application/json"]) == "application/json"
@@ -48,9 +48,10 @@ def error_response(status: int, message: str) -> Response:
 def _search_error(exc: SearchError) -> Response:
     """Answer a core or web error with its own status and message."""
     status = exc.status if 400 <= exc.status <= 599 else 500
-    if status >= 500 and status != 503:
-        log.error("search error: %s", exc.message)
-        response = error_response(status, MESSAGES[500])
+    if status >= 500:
+        # Server-side messages may name paths; log them, answer in general words.
+        log.error("search error (%s): %s", status, exc.message)
+        response = error_response(status, MESSAGES.get(status, MESSAGES[500]))
     else:
         response = error_response(status, exc.message or MESSAGES.get(status, MESSAGES[400]))
     if isinstance(exc, TooManyRequests):

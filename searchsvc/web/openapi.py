@@ -6,8 +6,8 @@ from typing import Any
 
 from searchsvc import __version__
 from searchsvc.web.params import (
+    ID_PATTERN,
     MAX_CATEGORY_CHARS,
-    MAX_ID_CHARS,
     MAX_PAGE,
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -220,7 +220,7 @@ def _paths() -> dict[str, Schema]:
         "name": "article_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS},
+        "schema": {"type": "string", "pattern": ID_PATTERN},
     }
     suggest_params = [
         _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "What is typed so far."),
