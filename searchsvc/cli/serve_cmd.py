@@ -41,6 +41,8 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "accesslog": "-",
         "errorlog": "-",
         "proc_name": "searchsvc",
+        # gunicorn >= 24 opens a shared ~/.gunicorn control socket; several servers would clash.
+        "control_socket_disable": True,
     }
 
 
@@ -55,7 +57,7 @@ class Server(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         """Apply our settings to gunicorn's configuration."""
         for key, value in self.options.items():
-            if value is not None:
+            if value is not None and key in self.cfg.settings:  # older gunicorns lack some
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
