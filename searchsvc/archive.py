@@ -238,7 +238,8 @@ _DATE_LINE = re.compile(
     r"(?:\s*\|?\s*(\d{1,2})\s*[:h]\s*(\d{2}))?"
     r"(?:.*?(?:view count|luot xem)\s*:?\s*(\d[\d.,]*))?"
 )
-_CODE_LINE = re.compile(r"[A-ZĐ][A-ZĐ0-9._/-]{1,15}")
+# A trailing code or signature line: the writer's unit ("BTGQU", "PV", "P.GD&ĐT", "Quận đoàn").
+_CODE_LINE = re.compile(r"[A-ZĐ][^\s.!?:;…”\"]*(?:[ .&/-]+[^\s!?:;…”\"]+){0,3}")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -348,7 +349,8 @@ def _page_date(match: re.Match[str], warnings: list[str]) -> datetime | None:
 def _body_lines(lines: list[str]) -> list[str]:
     """Return the body paragraphs after the date line, without the trailing code line."""
     paragraphs = [line for line in lines if line]
-    if len(paragraphs) > 1 and _CODE_LINE.fullmatch(paragraphs[-1]):
+    last = paragraphs[-1] if len(paragraphs) > 1 else ""
+    if len(last) <= 30 and _CODE_LINE.fullmatch(last) and not last.endswith("."):
         paragraphs.pop()
     return paragraphs
 
@@ -405,7 +407,8 @@ def _read_jsonl(path: Path) -> Iterator[_Item]:
                     yield from _read_record(raw, where, number)
     except (OSError, EOFError, zlib.error) as exc:
         after = f" after line {number}" if number else ""
-        yield Rejection(where, f"cannot read the file{after}: {_io_reason(exc, path)}", number)
+        reason = f"cannot read the file{after}: {_io_reason(exc, path)}"
+        yield Rejection(where, reason, number or None)
 
 
 def _open_jsonl(path: Path) -> io.BufferedIOBase:

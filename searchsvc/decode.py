@@ -167,7 +167,7 @@ def garbled(text: str) -> str | None:
             if pattern.search(word):
                 kinds[kind] += 1
                 break
-    if bad < 3 or bad < 0.2 * accented:
+    if kinds["double"] < 2 and (bad < 3 or bad < 0.2 * accented):
         return None
     return _legacy_reason(max(kinds, key=kinds.__getitem__) if any(kinds.values()) else "")
 

@@ -1,0 +1,78 @@
+"""`searchsvc archive check`: show what the indexer would read from archive sources."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchsvc.archive import Article, ReadReport, Rejection, read_sources
+from searchsvc.cli import main
+
+
+@main.group()
+def archive() -> None:
+    """Read and check archive sources (scraped .txt pages, .jsonl, .jsonl.gz)."""
+
+
+@archive.command("check")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print each article as one JSON object.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not list each rejection and warning.")
+def check(sources: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+    """Read SOURCE files and directories as the indexer would; exit 1 if anything is rejected.
+
+    Rejections and warnings go to standard error, one a line. With --json, standard output holds
+    one JSON object per article and the summary goes to standard error.
+    """
+    report = ReadReport()
+
+    def on_reject(rejection: Rejection) -> None:
+        if not quiet:
+            click.echo(str(rejection), err=True)
+
+    for article in read_sources(sources, on_reject, report):
+        if as_json:
+            click.echo(json.dumps(article_json(article), ensure_ascii=False))
+    click.echo(summary(report), err=as_json)
+    raise SystemExit(1 if report.rejected else 0)
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """Return the JSON form of an article, as the indexer would see it."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "title_derived": article.title_derived,
+        "published": None if article.published is None else article.published.isoformat(),
+        "category": article.category,
+        "url": article.url,
+        "views": article.views,
+        "source": article.source,
+        "body": article.body,
+    }
+
+
+def summary(report: ReadReport) -> str:
+    """Return a short human summary of a read: counts, then the commonest reasons."""
+    lines = [
+        f"read {report.read:,} articles: {report.accepted:,} accepted, "
+        f"{report.rejected:,} rejected ({report.duplicates:,} duplicate ids), "
+        f"{report.warnings:,} warnings"
+    ]
+    for label, warning in (("rejected", False), ("warning", True)):
+        reasons = Counter(_reason_kind(r) for r in report.rejections if r.warning is warning)
+        for reason, count in reasons.most_common(10):
+            lines.append(f"  {label} {count:,}x: {reason}")
+    return "\n".join(lines)
+
+
+def _reason_kind(rejection: Rejection) -> str:
+    """Return the general part of a reason, without the details that differ between files."""
+    reason = rejection.reason
+    if reason.startswith("duplicate id"):
+        return "duplicate id"
+    return reason.split(": ", 1)[0] if reason.startswith("not valid JSON") else reason
