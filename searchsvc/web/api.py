@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from searchsvc.errors import NotFound, SearchError
 from searchsvc.web import openapi, params, present
-from searchsvc.web.state import searcher
+from searchsvc.web.state import run_search, searcher
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger("searchsvc.web")
@@ -35,7 +35,7 @@ def _json(body: object, max_age: int = 0) -> Response:
 @bp.get("/api/search")
 def search() -> Response:
     """Search the archive."""
-    result = searcher().search(params.parse_search(request.args))
+    result = run_search(params.parse_search(request.args))
     return _json(present.result_json(result), max_age=30)
 
 
@@ -43,8 +43,6 @@ def search() -> Response:
 def suggest() -> Response:
     """Complete what a visitor is typing."""
     query = (request.args.get("q") or "").strip()
-    if len(query) > params.MAX_QUERY_CHARS:
-        raise SearchError(f"Tham số 'q' dài quá {params.MAX_QUERY_CHARS} ký tự.", 400)
     limit = params.parse_int(request.args, "limit", 1, params.MAX_SUGGEST) or params.MAX_SUGGEST
     found = searcher().suggest(query, limit) if query else []
     return _json({"query": query, "suggestions": [str(s) for s in found[:limit]]}, max_age=300)

@@ -7,10 +7,8 @@ from typing import Any
 from searchsvc import __version__
 from searchsvc.web.params import (
     ID_PATTERN,
-    MAX_CATEGORY_CHARS,
     MAX_PAGE,
     MAX_PER_PAGE,
-    MAX_QUERY_CHARS,
     MAX_SUGGEST,
     MAX_YEAR,
     MIN_YEAR,
@@ -163,18 +161,18 @@ def _search_parameters() -> list[Schema]:
     """Return the parameters of /api/search."""
     date_text = "ISO date (YYYY-MM-DD); DD/MM/YYYY is accepted too. Inclusive."
     return [
-        _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "What to search."),
+        _query("q", {"type": "string"}, "What to search (the query string: 8000 bytes at most)."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Default 1."),
         _query(
             "per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Default 10."
         ),
-        _query("category", {"type": "string", "maxLength": MAX_CATEGORY_CHARS}, "Exact category."),
+        _query("category", {"type": "string"}, "Exact category, as in the category facet."),
         _query(
             "year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}, "Year published."
         ),
         _query("month", {"type": "integer", "minimum": 1, "maximum": 12}, "Month; needs `year`."),
         _query("from", {"type": "string", "format": "date"}, date_text),
-        _query("to", {"type": "string", "format": "date"}, date_text + " Not before `from`."),
+        _query("to", {"type": "string", "format": "date"}, date_text + " Before `from`: no hits."),
         _query(
             "sort",
             {"type": "string", "enum": list(SORTS)},
@@ -223,7 +221,7 @@ def _paths() -> dict[str, Schema]:
         "schema": {"type": "string", "pattern": ID_PATTERN},
     }
     suggest_params = [
-        _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "What is typed so far."),
+        _query("q", {"type": "string"}, "What is typed so far."),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST}, "Default 10."),
     ]
     return {

@@ -11,7 +11,7 @@ from searchsvc.errors import BadRequest, SearchError
 from searchsvc.search import FacetValue, SearchResult
 from searchsvc.web import params, present
 from searchsvc.web.api import checked_id
-from searchsvc.web.state import searcher
+from searchsvc.web.state import run_search, searcher
 
 bp = Blueprint("pages", __name__)
 
@@ -110,7 +110,7 @@ def index() -> tuple[str, int]:
         return _render(400, error=exc.message)
     if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
         return _landing()
-    result = searcher().search(req)
+    result = run_search(req)
     pages = present.page_count(result.total, result.per_page)
     return _render(
         result=result,
@@ -118,6 +118,7 @@ def index() -> tuple[str, int]:
         window=present.page_window(result.page, pages),
         bars=present.year_bars(result.facets.get("year", [])),
         searched_other=searched_other(result),
+        empty_range=params.empty_range(req),
     )
 
 
@@ -126,7 +127,7 @@ def article(article_id: str) -> str:
     """Show one article with its permalink and a way back to the search."""
     raw = searcher().article(checked_id(article_id))
     item = present.article_json(raw)
-    query = (request.args.get("q") or "").strip()[: params.MAX_QUERY_CHARS]
+    query = (request.args.get("q") or "").strip()
     return render_template(
         "article.html",
         article=item,

@@ -17,8 +17,6 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MIN_YEAR, MAX_YEAR = 1900, 2100
-MAX_QUERY_CHARS = 8000
-MAX_CATEGORY_CHARS = 200
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,200}$"  # the ids searchsvc.archive gives articles
 MAX_SUGGEST = 10
 _INT = re.compile(r"^[0-9]{1,9}$")
@@ -61,26 +59,27 @@ def _optional_date(args: Mapping[str, str], name: str) -> date | None:
 
 
 def _month_range(year: int | None, month: int | None) -> tuple[date | None, date | None]:
-    """Return the first and last day of a month filter, or (None, None)."""
-    if month is None:
+    """Return the first and last day of a month filter; a month without a year is ignored."""
+    if month is None or year is None:
         return None, None
-    if year is None:
-        raise BadRequest("Tham số 'month' cần đi kèm tham số 'year'.")
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _text(args: Mapping[str, str], name: str, limit: int) -> str | None:
-    """Return a stripped free-text parameter (None when empty), refusing an over-long one."""
-    raw = (args.get(name) or "").strip()
-    if len(raw) > limit:
-        raise BadRequest(f"Tham số '{name}' dài quá {limit} ký tự.")
-    return raw or None
+def _text(args: Mapping[str, str], name: str) -> str | None:
+    """Return a stripped free-text parameter, None when empty (the URL limit bounds its size)."""
+    return (args.get(name) or "").strip() or None
+
+
+def empty_range(request: SearchRequest) -> bool:
+    """Return whether the date filters leave no day at all (from after to)."""
+    return bool(request.date_from and request.date_to and request.date_from > request.date_to)
 
 
 def parse_search(args: Mapping[str, str]) -> SearchRequest:
     """Build a SearchRequest from q, page, per_page, category, year, month, from, to and sort.
 
     Strict: an empty number, date or sort is an error (the page drops empty fields first).
+    Combinations are not errors: `from` after `to` is an empty range, `month` needs `year`.
     """
     sort = args.get("sort", "relevance")
     if sort not in SORTS:
@@ -88,16 +87,14 @@ def parse_search(args: Mapping[str, str]) -> SearchRequest:
     year = parse_int(args, "year", MIN_YEAR, MAX_YEAR)
     month_from, month_to = _month_range(year, parse_int(args, "month", 1, 12))
     date_from, date_to = _optional_date(args, "from"), _optional_date(args, "to")
-    if date_from and date_to and date_from > date_to:
-        raise BadRequest("Tham số 'from' phải trước hoặc bằng 'to'.")
     if month_from and month_to:
         date_from = max(date_from, month_from) if date_from else month_from
         date_to = min(date_to, month_to) if date_to else month_to
     return SearchRequest(
-        query=_text(args, "q", MAX_QUERY_CHARS) or "",
+        query=_text(args, "q") or "",
         page=parse_int(args, "page", 1, MAX_PAGE) or 1,
         per_page=parse_int(args, "per_page", 1, MAX_PER_PAGE) or 10,
-        category=_text(args, "category", MAX_CATEGORY_CHARS),
+        category=_text(args, "category"),
         year=year,
         date_from=date_from,
         date_to=date_to,

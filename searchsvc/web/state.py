@@ -9,7 +9,8 @@ from flask import Flask, current_app
 
 from searchsvc.config import Settings
 from searchsvc.errors import SearchError
-from searchsvc.search import Searcher
+from searchsvc.search import Searcher, SearchRequest, SearchResult, Understood
+from searchsvc.web.params import empty_range
 from searchsvc.web.security import RateLimiter
 
 EXTENSION = "searchsvc"
@@ -59,3 +60,20 @@ def service() -> Service:
 def searcher() -> Searcher:
     """Return the Searcher of the current app."""
     return service().searcher()
+
+
+def run_search(request: SearchRequest) -> SearchResult:
+    """Search with the current app's Searcher; an empty date range answers no hits at once."""
+    if empty_range(request):
+        return SearchResult(
+            query=request.query,
+            total=0,
+            page=request.page,
+            per_page=request.per_page,
+            hits=[],
+            facets={},
+            understood=Understood(searched=request.query),
+            did_you_mean=None,
+            took_ms=0.0,
+        )
+    return searcher().search(request)
