@@ -1,26 +1,114 @@
-"""The Whoosh schema and the analyzers built from text.py.
+"""The Whoosh schema and the analysis that turns an article into index terms.
 
-FIRST DRAFT by the coordinator; the search owner reshapes it for ranking and speed.
-Contract: `build_schema()` and `document(article)`; analyzers stay importable from
-here because Whoosh pickles the schema into the index.
+Contract: `build_schema()`, `document(article)` and `content_hash(article)`; field classes
+stay importable from here because Whoosh pickles the schema into the index.
+
+Design (why it looks unlike a textbook Whoosh schema):
+- No positions anywhere. Adjacency is indexed as folded syllable pairs (`thi_dua`) in
+  `title_p`/`body_p`; a quoted phrase requires all its pairs. Positions would double the
+  index and the indexing time for a feature pairs approximate well.
+- Analysis bypasses Whoosh's per-token Token objects: `analyze()` tokenizes a text once,
+  maps each distinct word to its folded and accent-key forms through a cache, and the
+  `TermCounts` field indexes precomputed term lists with `collections.Counter`.
+- Body accents and pairs cover the lead (BODY_LEAD_WORDS); titles are indexed whole.
+- `title_a`/`body_a` hold only words that carry diacritics (accent key differs from the
+  folded form): an unaccented query word never looks at them, so the rest would be waste.
+- The `title_col` column keeps titles readable without unpickling stored bodies (suggest).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from whoosh import fields
+from whoosh import columns, fields, formats
 from whoosh.analysis import Token as WToken
 from whoosh.analysis import Tokenizer
 
 from searchsvc import text
 from searchsvc.archive import Article
 
+VN_TZ = timezone(timedelta(hours=7))
+NO_DATE = -(2**31)  # `minutes` column value of an article without a date
+_EPOCH = datetime(1970, 1, 1)
+
+_WORD = re.compile(r"[^\W_]+")
+# Syllable pairs never span these: sentence punctuation, brackets, quotes, line breaks.
+_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»|…\n\r\t]+|\s[-–—]\s")
+_COMPOUND = re.compile(r"[^\W_]+(?:[-/.,&'’][^\W_]+)+")
+
+# Accent terms and syllable pairs of a body are indexed for its first words only (the lead):
+# they refine ranking, and over whole bodies they would double the postings (indexing time).
+BODY_LEAD_WORDS = 200
+
+_FORMS: dict[str, tuple[str, str]] = {}
+_FORMS_LIMIT = 400_000
+
+
+def word_forms(word: str) -> tuple[str, str]:
+    """Return (folded, accent key) of one lowercase NFC word, cached."""
+    forms = _FORMS.get(word)
+    if forms is None:
+        if len(_FORMS) >= _FORMS_LIMIT:
+            _FORMS.clear()
+        forms = (text.fold(word), text.accent_key(word))
+        _FORMS[word] = forms
+    return forms
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Index terms of one text: folded words, accented words, syllable pairs, doc numbers."""
+
+    folded: list[str]
+    accented: list[str]
+    pairs: list[str]
+    docnums: list[str]
+
+
+def pair_terms(words: list[str]) -> list[str]:
+    """Return the adjacent-pair terms (`a_b`) of a run of folded words."""
+    return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+
+
+def docnum_terms(normalized: str) -> list[str]:
+    """Return the folded compound tokens (`45/kh-ubnd`, `09/03/2023`, `tp.hcm`) of a text."""
+    out: list[str] = []
+    for match in _COMPOUND.finditer(normalized):
+        out.extend(text.fold(t.text) for t in text.tokens(match.group(0)) if t.compound)
+    return out
+
+
+def analyze(value: str, lead: int | None = None) -> Analysis:
+    """Tokenize a text once and return its index terms; accents and pairs of `lead` words only."""
+    normalized = text.normalize(value)
+    lowered = normalized.lower()
+    folded: list[str] = []
+    accented: list[str] = []
+    pairs: list[str] = []
+    for chunk in _BREAK.split(lowered):
+        run: list[str] = []
+        for word in _WORD.findall(chunk):
+            f, a = word_forms(word)
+            if not f:
+                continue
+            run.append(f)
+            if a != f and (lead is None or len(folded) + len(run) <= lead):
+                accented.append(a)
+        if lead is None or len(folded) < lead:
+            pairs.extend(pair_terms(run if lead is None else run[: lead - len(folded)]))
+        folded.extend(run)
+    return Analysis(folded, accented, pairs, docnum_terms(normalized))
+
 
 class VietTokenizer(Tokenizer):  # type: ignore[misc]
-    """Tokenize Vietnamese text into folded or accent-keyed words."""
+    """Tokenize Vietnamese text into folded or accent-keyed words (for Whoosh's own parsers)."""
 
     def __init__(self, mode: str = "fold") -> None:
         self.mode = mode
@@ -31,31 +119,46 @@ class VietTokenizer(Tokenizer):  # type: ignore[misc]
     def __hash__(self) -> int:
         return hash(self.mode)
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[WToken]:
-        conv = text.fold if self.mode == "fold" else text.accent_key
-        tok = WToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, t in enumerate(text.tokens(text.normalize(value))):
-            tok.text = conv(t.text)
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[WToken]:
+        tok = WToken(**{k: v for k, v in kwargs.items() if k in ("positions", "chars", "mode")})
+        for word in _WORD.findall(text.normalize(value).lower()):
+            f, a = word_forms(word)
+            tok.text = f if self.mode == "fold" else a
             tok.stopped = False
             tok.boost = 1.0
-            if positions:
-                tok.pos = start_pos + pos
-            if chars:
-                tok.startchar = start_char + t.start
-                tok.endchar = start_char + t.end
             yield tok
+
+
+_KINDS = ("folded", "accented", "pairs", "docnums")
+
+
+class TermCounts(fields.FieldType):  # type: ignore[misc]
+    """An indexed, unstored field whose terms come from `analyze()` without Token objects.
+
+    The posting weight is the term frequency; no values or positions are written.
+    `index()` accepts a term list (what `document()` passes) or a raw string.
+    """
+
+    def __init__(self, kind: str, scorable: bool = True) -> None:
+        if kind not in _KINDS:
+            raise ValueError(f"unknown term kind {kind!r}")
+        mode = "accent" if kind == "accented" else "fold"
+        super().__init__(formats.Existence(), VietTokenizer(mode), scorable=scorable)
+        self.kind = kind
+
+    def _terms(self, value: str | Iterable[str]) -> Iterable[str]:
+        """Return the terms of a value: a term list as is, a string analyzed."""
+        if isinstance(value, str):
+            terms: list[str] = getattr(analyze(value), self.kind)
+            return terms
+        return value
+
+    def index(
+        self, value: str | Iterable[str], **kwargs: Any
+    ) -> list[tuple[bytes, int, float, bytes]]:
+        """Return (term bytes, frequency, weight, value bytes) for each distinct term."""
+        counts = Counter(self._terms(value))
+        return [(t.encode("utf-8"), n, float(n), b"") for t, n in counts.items()]
 
 
 def build_schema() -> fields.Schema:
@@ -68,13 +171,18 @@ def build_schema() -> fields.Schema:
         views=fields.STORED(),
         source=fields.ID(stored=True),
         hash=fields.STORED(),
-        title_f=fields.TEXT(analyzer=VietTokenizer("fold"), phrase=False),
-        title_a=fields.TEXT(analyzer=VietTokenizer("accent"), phrase=False),
-        body_f=fields.TEXT(analyzer=VietTokenizer("fold"), phrase=False),
-        body_a=fields.TEXT(analyzer=VietTokenizer("accent"), phrase=False),
+        title_f=TermCounts("folded"),
+        title_a=TermCounts("accented", scorable=False),
+        title_p=TermCounts("pairs", scorable=False),
+        body_f=TermCounts("folded"),
+        body_a=TermCounts("accented", scorable=False),
+        body_p=TermCounts("pairs", scorable=False),
+        docnum=TermCounts("docnums", scorable=False),
+        title_col=fields.COLUMN(columns.VarBytesColumn()),
+        minutes=fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
         published=fields.DATETIME(stored=True, sortable=True),
         year=fields.NUMERIC(stored=True, sortable=True),
-        month=fields.NUMERIC(stored=True),
+        month=fields.NUMERIC(stored=True, sortable=True),
         category=fields.ID(stored=True, sortable=True),
     )
 
@@ -92,8 +200,17 @@ def content_hash(article: Article) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+def local_time(moment: datetime) -> datetime:
+    """Return a naive Asia/Ho_Chi_Minh wall time for a naive (already local) or aware datetime."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VN_TZ)
+    return moment.replace(tzinfo=None)
+
+
 def document(article: Article) -> dict[str, Any]:
     """Return the fields to add to the index for one article."""
+    title = analyze(article.title or "")
+    body = analyze(article.body or "", lead=BODY_LEAD_WORDS)
     doc: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -102,14 +219,20 @@ def document(article: Article) -> dict[str, Any]:
         "views": article.views,
         "source": article.source,
         "hash": content_hash(article),
-        "title_f": article.title,
-        "title_a": article.title,
-        "body_f": article.body,
-        "body_a": article.body,
+        "title_f": title.folded,
+        "title_a": title.accented,
+        "title_p": title.pairs,
+        "body_f": body.folded,
+        "body_a": body.accented,
+        "body_p": body.pairs,
+        "docnum": title.docnums + body.docnums,
+        "title_col": (article.title or "").encode("utf-8"),
         "category": article.category or "",
     }
     if article.published is not None:
-        doc["published"] = article.published.replace(tzinfo=None)
-        doc["year"] = article.published.year
-        doc["month"] = article.published.month
+        published = local_time(article.published)
+        doc["published"] = published
+        doc["year"] = published.year
+        doc["month"] = published.month
+        doc["minutes"] = int((published - _EPOCH).total_seconds() // 60)
     return doc

@@ -1,14 +1,37 @@
 """Query understanding, ranking, facets and snippets, returning plain values.
 
-CONTRACT STUB by the coordinator: the search owner implements it. The web layer and the
-CLI only present these values. Never imports flask or click.
+The web layer and the CLI only present these values. Never imports flask or click.
+Facet convention: a facet's counts apply every filter except its own (the category facet
+ignores the chosen category, the year facet the chosen year), so each value's count is what
+clicking it would give; months are counted under all filters. With no category (year)
+filter the category (year) counts add up to the total of articles that have one.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from searchsvc import config, facets, spelling, text
+from searchsvc.errors import BadRequest, IndexUnavailable, NotFound, SearchError
+from searchsvc.query import ParsedQuery, understand
+from searchsvc.ranking import Scored, Scorer, score_query
+from searchsvc.schema import NO_DATE, VN_TZ
+from searchsvc.snapshot import BoolArray, Snapshot, open_snapshot
+from searchsvc.snippets import make_snippet
+from searchsvc.suggest import Suggester, build_suggester
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+RESULT_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -74,24 +97,326 @@ class SearchResult:
     partial: bool = False
 
 
-class Searcher:
-    """Answers searches against the live generation of an index directory; reloads on switch."""
+def parse_date(value: str, name: str = "date") -> date:
+    """Parse an ISO (2023-03-09) or DD/MM/YYYY date; raise BadRequest naming the parameter."""
+    raw = (value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise BadRequest(f"{name}: '{raw[:40]}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
+
+def validate(request: SearchRequest) -> None:
+    """Raise BadRequest for parameters a caller can fix."""
+    if not isinstance(request.page, int) or request.page < 1 or request.page > MAX_PAGE:
+        raise BadRequest(f"page must be a whole number from 1 to {MAX_PAGE}")
+    if not isinstance(request.per_page, int) or not 1 <= request.per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+    if request.sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
+    if request.year is not None and not 1 <= request.year <= 9999:
+        raise BadRequest("year must be a year such as 2023")
+    if request.date_from and request.date_to and request.date_from > request.date_to:
+        raise BadRequest("from must not be after to")
+    if not isinstance(request.query, str):
+        raise BadRequest("q must be text")
+
+
+def _day_minutes(day: date, end: bool = False) -> int:
+    """Return the minutes-since-epoch column value at the start (or end) of a day."""
+    start = (day - date(1970, 1, 1)).days * 1440
+    return start + 1439 if end else start
+
+
+def _iso(value: Any) -> str | None:
+    """Return the ISO 8601 form (with +07:00) of a stored naive local datetime."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=VN_TZ).isoformat()
+    return None
+
+
+def _locate(index_dir: Path) -> tuple[Path, str] | None:
+    """Return the live generation directory and its switch token, or None."""
+    from searchsvc import generations
+
+    token = generations.generation_token(index_dir)
+    live = generations.live_generation(index_dir)
+    if live is not None and token is not None:
+        return live, token
+    toc = sorted(index_dir.glob("_MAIN_*.toc")) if index_dir.is_dir() else []
+    if toc:  # a plain Whoosh index directory without generations
+        return index_dir, f"direct:{toc[-1].name}:{toc[-1].stat().st_mtime_ns}"
+    return None
+
+
+@dataclass
+class _Loaded:
+    """A snapshot with its lazily built helpers."""
+
+    snap: Snapshot
+    suggester: Suggester | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get_suggester(self) -> Suggester:
+        """Return the generation's suggester, building it on first use."""
+        with self.lock:
+            if self.suggester is None:
+                live = [t for t, ok in zip(self.snap.titles, self.snap.live, strict=False) if ok]
+                self.suggester = build_suggester(live)
+            return self.suggester
+
+
+def _filters(snap: Snapshot, request: SearchRequest) -> dict[str, BoolArray]:
+    """Return one mask per active filter."""
+    out: dict[str, BoolArray] = {}
+    if request.category:
+        wanted = text.fold(text.normalize(request.category)).strip()
+        codes = [i for i, c in enumerate(snap.categories) if text.fold(c).strip() == wanted]
+        out["category"] = np.isin(snap.category, codes)
+    if request.year is not None:
+        out["year"] = snap.year == request.year
+    if request.date_from or request.date_to:
+        lo = _day_minutes(request.date_from) if request.date_from else -(2**31) + 1
+        hi = _day_minutes(request.date_to, end=True) if request.date_to else 2**31 - 1
+        out["date"] = (snap.minutes >= lo) & (snap.minutes <= hi)
+    return out
+
+
+def _combine(snap: Snapshot, masks: dict[str, BoolArray], skip: str = "") -> BoolArray:
+    """Return the AND of the filter masks except one."""
+    out = np.ones(snap.n, dtype=np.bool_)
+    for name, mask in masks.items():
+        if name != skip:
+            out &= mask
+    return out
+
+
+def _facets(
+    snap: Snapshot, scored: Scored, masks: dict[str, BoolArray], request: SearchRequest
+) -> dict[str, list[FacetValue]]:
+    """Count the category and year facets (own filter excluded) and months in a chosen year."""
+    out: dict[str, list[FacetValue]] = {}
+    for facet, own in ((facets.CATEGORY, "category"), (facets.YEAR, "year")):
+        mask = scored.qmatch & _combine(snap, masks, own)
+        out[facet.name] = [FacetValue(v, c) for v, c in facet.counts(snap, mask)]
+    if request.year is not None:
+        counts = facets.MONTH.counts(snap, scored.match)
+        out["month"] = [FacetValue(v, c) for v, c in counts]
+    return out
+
+
+def _top(snap: Snapshot, scored: Scored, sort: str, k: int) -> Any:
+    """Return the docnums of the k best matches in the requested order."""
+    idx = np.flatnonzero(scored.match)
+    minutes = snap.minutes.astype(np.float64)
+    dated = snap.minutes != NO_DATE
+    score = scored.score.astype(np.float64)
+    if sort == "newest":
+        primary, secondary = np.where(dated, minutes, -np.inf), score
+    elif sort == "oldest":
+        primary, secondary = np.where(dated, -minutes, -np.inf), score
+    else:
+        primary, secondary = score, np.where(dated, minutes, -np.inf)
+    p = primary[idx]
+    if len(idx) > k:
+        threshold = p[np.argpartition(-p, k - 1)[k - 1]]
+        idx = idx[p >= threshold]
+    order = np.lexsort((idx, -secondary[idx], -primary[idx]))
+    return idx[order][:k]
+
+
+class Searcher:
+    """Answers searches against the live generation of an index directory; reloads on switch.
+
+    The generation token is checked at most every `reload_interval_s`; a new generation is
+    opened beside the old one, which keeps serving requests already running.
+    """
+
+    def __init__(self, index_dir: Path, settings: config.Settings | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings or config.Settings(index=self.index_dir)
+        self._loaded: _Loaded | None = None
+        self._retired: _Loaded | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._results: OrderedDict[tuple[str, SearchRequest], SearchResult] = OrderedDict()
+        self._results_lock = threading.Lock()
+
+    def _current(self) -> _Loaded:
+        """Return the loaded generation, reopening it when the live one changed."""
+        loaded = self._loaded
+        now = time.monotonic()
+        if loaded is not None and now - self._checked < self.settings.reload_interval_s:
+            return loaded
+        with self._lock:
+            if self._loaded is not None and now - self._checked < self.settings.reload_interval_s:
+                return self._loaded
+            self._checked = now
+            located = _locate(self.index_dir)
+            if located is None:
+                if self._loaded is not None:
+                    return self._loaded
+                raise IndexUnavailable(f"no index at {self.index_dir}: build one first")
+            path, token = located
+            if self._loaded is None or self._loaded.snap.token != token:
+                self._switch(path, token)
+            assert self._loaded is not None
+            return self._loaded
+
+    def _switch(self, path: Path, token: str) -> None:
+        """Open a new generation and make it current; keep the old one if that fails."""
+        try:
+            fresh = _Loaded(open_snapshot(path, token))
+        except SearchError:
+            if self._loaded is not None:
+                return
+            raise
+        if self._retired is not None:
+            self._retired.snap.close()
+        self._retired, self._loaded = self._loaded, fresh
+        with self._results_lock:
+            self._results.clear()
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search."""
-        raise NotImplementedError
+        started = time.perf_counter()
+        validate(request)
+        loaded = self._current()
+        key = (loaded.snap.token, request)
+        with self._results_lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:
+            return _retimed(cached, started)
+        result = self._run(loaded.snap, request, started)
+        if not result.partial:
+            with self._results_lock:
+                self._results[key] = result
+                while len(self._results) > RESULT_CACHE_SIZE:
+                    self._results.popitem(last=False)
+        return result
+
+    def _run(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResult:
+        """Search one snapshot without the result cache."""
+        budget = self.settings.query_budget_ms / 1000
+        parsed = understand(request.query)
+        scorer = Scorer(snap, deadline=started + budget)
+        masks = _filters(snap, request)
+        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+        total = int(np.count_nonzero(scored.match))
+        sort = request.sort if parsed.clauses else _browse_sort(request.sort)
+        k = request.page * request.per_page
+        top = _top(snap, scored, sort, k)[(request.page - 1) * request.per_page :]
+        hits = [self._hit(snap, int(d), float(scored.score[d]), parsed) for d in top]
+        did_you_mean = None
+        if total < 3 and parsed.clauses and not scored.partial:
+            did_you_mean = spelling.correct(snap, parsed, request, total, scorer)
+        return SearchResult(
+            query=request.query,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            hits=hits,
+            facets=_facets(snap, scored, masks, request),
+            understood=_understood(parsed, scored.fallback),
+            did_you_mean=did_you_mean,
+            took_ms=(time.perf_counter() - started) * 1000,
+            partial=scored.partial,
+        )
+
+    def _hit(self, snap: Snapshot, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
+        """Return the Hit of one document with its snippet."""
+        stored = snap.stored(docnum)
+        return Hit(
+            id=str(stored.get("id", "")),
+            title=str(stored.get("title") or ""),
+            url=stored.get("url"),
+            published=_iso(stored.get("published")),
+            category=stored.get("category") or None,
+            score=round(score, 4),
+            snippet=make_snippet(str(stored.get("body") or ""), parsed.highlight_terms()),
+        )
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Return completions for what a visitor is typing."""
-        raise NotImplementedError
+        if not isinstance(prefix, str) or not prefix.strip():
+            return []
+        limit = max(0, min(int(limit), 50))
+        return self._current().get_suggester().suggest(prefix, limit)
 
     def article(self, article_id: str) -> dict[str, object]:
         """Return the full stored article; raise NotFound for an unknown id."""
-        raise NotImplementedError
+        snap = self._current().snap
+        docnum = _docnum_of(snap, str(article_id))
+        if docnum is None:
+            raise NotFound(f"no article with id {str(article_id)[:80]!r}")
+        stored = snap.stored(docnum)
+        return {
+            "id": stored.get("id"),
+            "title": stored.get("title") or "",
+            "body": stored.get("body") or "",
+            "url": stored.get("url"),
+            "published": _iso(stored.get("published")),
+            "category": stored.get("category") or None,
+            "views": stored.get("views"),
+            "source": stored.get("source") or "",
+        }
 
     def stats(self) -> dict[str, object]:
         """Return documents, generation and built-at of the loaded index."""
-        raise NotImplementedError
+        snap = self._current().snap
+        return {
+            "documents": int(np.count_nonzero(snap.live)),
+            "generation": snap.path.name,
+            "built_at": _built_at(snap.path),
+            "categories": list(snap.categories),
+        }
+
+
+def _browse_sort(sort: str) -> str:
+    """Return the order of a query without words: relevance means newest."""
+    return "newest" if sort == "relevance" else sort
+
+
+def _retimed(result: SearchResult, started: float) -> SearchResult:
+    """Return a cached result with this request's time."""
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(**{**result.__dict__, "took_ms": took})
+
+
+def _understood(parsed: ParsedQuery, fallback: bool) -> Understood:
+    """Return the public form of what the query was read as."""
+    return Understood(
+        searched=parsed.searched,
+        telex=parsed.telex,
+        expansions=list(dict.fromkeys(parsed.expansions)),
+        fallback=fallback,
+        excluded=list(parsed.excluded_labels),
+        notes=list(parsed.notes),
+    )
+
+
+def _docnum_of(snap: Snapshot, article_id: str) -> int | None:
+    """Return the live docnum of an article id, or None."""
+    if not article_id or len(article_id) > 500:
+        return None
+    for docnum in snap.searcher.document_numbers(id=article_id):
+        if snap.live[docnum]:
+            return int(docnum)
+    return None
+
+
+def _built_at(path: Path) -> str | None:
+    """Return when a generation was built, from its metadata or the directory time."""
+    from searchsvc import generations
+
+    try:
+        meta = generations.read_json(path / generations.META)
+        if isinstance(meta, dict) and meta.get("built_at"):
+            return str(meta.get("last_update") or meta["built_at"])
+    except Exception:
+        pass
+    return datetime.fromtimestamp(path.stat().st_mtime, VN_TZ).isoformat()

@@ -1,0 +1,192 @@
+"""Matching and scoring of a parsed query over dense per-document numpy arrays.
+
+Each word is scored BM25-style per field (title weighted well above body) and summed;
+an accent-exact match adds a bonus; adjacent query syllables found as indexed pairs add a
+bonus. Matching is exact set logic over postings: all clauses, minus exclusions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from searchsvc.query import Alternative, Clause, ParsedQuery, Word
+from searchsvc.snapshot import BoolArray, FloatArray, Snapshot
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Ranking parameters (tuned on the known-item dev set, never per query)."""
+
+    k1: float = 1.2
+    b_title: float = 0.4
+    b_body: float = 0.75
+    title: float = 3.0
+    accent: float = 0.35
+    pair: float = 0.6
+    docnum: float = 3.0
+
+
+WEIGHTS = Weights()
+
+
+@dataclass
+class Scored:
+    """The outcome of scoring: which documents match, their scores, and whether time ran out."""
+
+    match: BoolArray
+    qmatch: BoolArray
+    score: FloatArray
+    partial: bool
+    fallback: bool
+
+
+class Scorer:
+    """Scores one query against one snapshot, memoizing per-term dense arrays."""
+
+    def __init__(self, snap: Snapshot, weights: Weights = WEIGHTS, deadline: float = 0.0) -> None:
+        self.snap = snap
+        self.w = weights
+        self.deadline = deadline
+        self.n = snap.n
+        self.avg_title = max(float(snap.title_len.mean()) if snap.n else 1.0, 1.0)
+        self.avg_body = max(float(snap.body_len.mean()) if snap.n else 1.0, 1.0)
+        self.norm_title = 1 - weights.b_title + weights.b_title * snap.title_len / self.avg_title
+        self.norm_body = 1 - weights.b_body + weights.b_body * snap.body_len / self.avg_body
+        self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
+
+    def out_of_time(self) -> bool:
+        """Return whether the query's time budget is spent."""
+        return bool(self.deadline) and time.perf_counter() > self.deadline
+
+    def _sat(
+        self, fieldname: str, term: str, norm: FloatArray, out: FloatArray, scale: float
+    ) -> None:
+        """Add scale * saturated tf of a term in a field into out."""
+        ids, tf = self.snap.postings(fieldname, term)
+        if len(ids):
+            k1 = self.w.k1
+            x = tf / norm[ids]
+            out[ids] += scale * x * (k1 + 1) / (k1 + x)
+
+    def _idf(self, df: int) -> float:
+        """Return the BM25 idf of a document frequency."""
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def _fields(self, suffix: str, term: str, title_only: bool) -> tuple[BoolArray, FloatArray]:
+        """Return (match, title-weighted saturated tf) of a term in title_<s> and body_<s>."""
+        key = (suffix, term, str(title_only))
+        if key in self._memo:
+            return self._memo[key]
+        acc = np.zeros(self.n, dtype=np.float32)
+        self._sat(f"title_{suffix}", term, self.norm_title, acc, self.w.title)
+        if not title_only:
+            self._sat(f"body_{suffix}", term, self.norm_body, acc, 1.0)
+        value = (acc > 0, acc)
+        self._memo[key] = value
+        return value
+
+    def word(self, word: Word, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of one word: folded BM25 plus the accent-exact bonus."""
+        match, tf = self._fields("f", word.folded, title_only)
+        idf = self._idf(int(np.count_nonzero(match)))
+        score = tf * idf
+        if word.accent:
+            _, tfa = self._fields("a", word.accent, title_only)
+            score = score + tfa * (idf * self.w.accent)
+        return match, score
+
+    def pair(self, term: str, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of an adjacent-syllable pair."""
+        match, tf = self._fields("p", term, title_only)
+        return match, tf * self._idf(int(np.count_nonzero(match)))
+
+    def docnum(self, term: str) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of an exact document number."""
+        ids, _ = self.snap.postings("docnum", term)
+        match = np.zeros(self.n, dtype=np.bool_)
+        match[ids] = True
+        return match, match * np.float32(self._idf(len(ids)) * self.w.docnum)
+
+    def alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of one alternative."""
+        if alt.docnum is not None:
+            match, score = self.docnum(alt.docnum)
+            return match, score * alt.weight
+        match = np.ones(self.n, dtype=np.bool_)
+        score = np.zeros(self.n, dtype=np.float32)
+        for w in alt.words:
+            m, s = self.word(w, alt.title_only)
+            match &= m
+            score += s
+        if alt.phrase:
+            for p in alt.pairs():
+                m, s = self.pair(p, alt.title_only)
+                match &= m
+                score += s * self.w.pair
+        return match, score * alt.weight
+
+    def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of a clause: any alternative, best score."""
+        match = np.zeros(self.n, dtype=np.bool_)
+        score = np.zeros(self.n, dtype=np.float32)
+        for alt in clause.alternatives:
+            m, s = self.alternative(alt)
+            match |= m
+            np.maximum(score, np.where(m, s, 0), out=score)
+        return match, score
+
+
+def _adjacent_pairs(clauses: list[Clause]) -> list[tuple[str, bool]]:
+    """Return the pairs of consecutive single-word clauses, for the adjacency bonus."""
+    out = []
+    for a, b in itertools.pairwise(clauses):
+        wa, wb = a.alternatives[0], b.alternatives[0]
+        if wa.docnum is None and wb.docnum is None and wa.words and wb.words:
+            term = f"{wa.words[-1].folded}_{wb.words[0].folded}"
+            out.append((term, wa.title_only and wb.title_only))
+    return out
+
+
+def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: BoolArray) -> Scored:
+    """Match and score a parsed query among live documents, then apply the filters.
+
+    `qmatch` is the query's own match (for facets); `match` adds the filters. When no
+    document has every clause, the best partial matches are returned with `fallback`.
+    """
+    n = scorer.n
+    clause_matches: list[BoolArray] = []
+    total = np.zeros(n, dtype=np.float32)
+    partial = False
+    for clause in parsed.clauses:
+        if scorer.out_of_time():
+            partial = True
+            break
+        m, s = scorer.clause(clause)
+        clause_matches.append(m)
+        total += s
+    for term, title_only in _adjacent_pairs(parsed.clauses):
+        if scorer.out_of_time():
+            partial = True
+            break
+        total += scorer.pair(term, title_only)[1] * scorer.w.pair
+    keep = live.copy()
+    for alt in parsed.excluded:
+        keep &= ~scorer.alternative(alt)[0]
+    if not clause_matches:
+        qmatch = keep if not parsed.clauses else np.zeros(n, dtype=np.bool_)
+        return Scored(qmatch & filt, qmatch, total, partial, False)
+    qmatch = keep.copy()
+    for m in clause_matches:
+        qmatch &= m
+    match = qmatch & filt
+    if match.any() or len(clause_matches) == 1:
+        return Scored(match, qmatch, total, partial, False)
+    hits = np.sum(np.array(clause_matches, dtype=np.int8), axis=0)
+    qmatch = keep & (hits > 0)
+    coverage = hits.astype(np.float32) / len(clause_matches)
+    return Scored(qmatch & filt, qmatch, total * coverage * coverage, partial, True)

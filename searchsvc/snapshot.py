@@ -1,0 +1,230 @@
+"""One opened index generation: per-document arrays, postings as numpy arrays, caches.
+
+Loaded once per generation and shared by every request until the next switch; never mutated
+after `open_snapshot()` returns except for the bounded postings cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher as WSearcher
+from whoosh.util.numeric import byte_to_length
+
+from searchsvc.errors import IndexUnavailable
+from searchsvc.schema import NO_DATE
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int32)
+_EMPTY_W: FloatArray = np.zeros(0, dtype=np.float32)
+
+
+@dataclass
+class PostingsCache:
+    """A bounded LRU of decoded postings keyed by (field, term)."""
+
+    max_bytes: int = 48 * 1024 * 1024
+    used: int = 0
+    items: OrderedDict[tuple[str, str], tuple[IntArray, FloatArray]] = field(
+        default_factory=OrderedDict
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: tuple[str, str]) -> tuple[IntArray, FloatArray] | None:
+        """Return the cached postings of a key, marking them recently used."""
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str], value: tuple[IntArray, FloatArray]) -> None:
+        """Remember postings, evicting the least recently used beyond the byte budget."""
+        size = value[0].nbytes + value[1].nbytes + 100
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.used += size
+            while self.used > self.max_bytes and len(self.items) > 1:
+                _, (ids, ws) = self.items.popitem(last=False)
+                self.used -= ids.nbytes + ws.nbytes + 100
+
+
+def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[list[Any], list[Any]]:
+    """Return the raw (ids, weights) lists of one term in one segment."""
+    matcher = reader.postings(fieldname, term)
+    if not isinstance(matcher, W3LeafMatcher):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return [np.array(ids, dtype=np.int64)], [np.array(weights, dtype=np.float32)]
+    id_blocks: list[Any] = []
+    w_blocks: list[Any] = []
+    while not matcher._atend:  # read whole blocks: far cheaper than per-posting calls
+        matcher._read_data()
+        deltas, weights, _ = matcher._data
+        id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
+        count = matcher._blocklength
+        if weights is None:
+            w_blocks.append(np.ones(count, dtype=np.float32))
+        elif isinstance(weights, float):
+            w_blocks.append(np.full(count, weights, dtype=np.float32))
+        else:
+            w_blocks.append(np.array(weights, dtype=np.float32))
+        matcher._next_block()
+    return id_blocks, w_blocks
+
+
+def _column_list(reader: IndexReader, fieldname: str, column: Any = None) -> list[Any]:
+    """Return every value of a column of one segment, or [] when the column is absent."""
+    if not reader.has_column(fieldname):
+        return []
+    return list(
+        reader.column_reader(fieldname, column) if column else reader.column_reader(fieldname)
+    )
+
+
+@dataclass
+class Snapshot:
+    """The arrays and readers of one generation."""
+
+    path: Path
+    token: str
+    ix: Any
+    searcher: WSearcher
+    leaves: list[tuple[IndexReader, int]]
+    n: int
+    live: BoolArray
+    title_len: FloatArray
+    body_len: FloatArray
+    category: IntArray
+    categories: list[str]
+    year: IntArray
+    month: IntArray
+    minutes: IntArray
+    titles: list[str]
+    cache: PostingsCache = field(default_factory=PostingsCache)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
+        """Return global docnums and weights of a term in a field (cached)."""
+        key = (fieldname, term)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        id_parts: list[Any] = []
+        w_parts: list[Any] = []
+        for reader, offset in self.leaves:
+            if (fieldname, term) not in reader:
+                continue
+            ids, ws = _leaf_postings(reader, fieldname, term)
+            id_parts.extend(block + offset for block in ids)
+            w_parts.extend(ws)
+        if id_parts:
+            value = (np.concatenate(id_parts).astype(np.int32), np.concatenate(w_parts))
+        else:
+            value = (_EMPTY_IDS, _EMPTY_W)
+        self.cache.put(key, value)
+        return value
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Return how many documents contain a term."""
+        return int(self.searcher.doc_frequency(fieldname, term))
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """Return the stored fields of a document."""
+        fields: dict[str, Any] = self.searcher.stored_fields(docnum)
+        return fields
+
+    def close(self) -> None:
+        """Release the readers (only once no request uses this snapshot)."""
+        self.searcher.close()
+
+
+def _lengths(reader: IndexReader, fieldname: str, count: int) -> Any:
+    """Return the field lengths of one segment as floats."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is not None and perdoc.has_column(f"_{fieldname}_L"):
+        raw = list(perdoc.column_reader(f"_{fieldname}_L", LENGTHS_COLUMN))
+        return _BYTE_TO_LENGTH[np.array(raw, dtype=np.uint8)]
+    return np.array(
+        [reader.doc_field_length(d, fieldname, 0) or 0 for d in range(count)], dtype=np.float32
+    )
+
+
+def _leaf_arrays(reader: IndexReader, count: int) -> dict[str, Any]:
+    """Return the per-document values of one segment."""
+    live = np.ones(count, dtype=np.bool_)
+    if reader.has_deletions():
+        for d in reader.deleted_docs():
+            live[d] = False
+
+    def ints(name: str, default: int) -> Any:
+        values = _column_list(reader, name)
+        return np.array(values or [default] * count, dtype=np.int64)
+
+    titles = [b.decode("utf-8", "replace") for b in _column_list(reader, "title_col")]
+    return {
+        "live": live,
+        "title_len": _lengths(reader, "title_f", count),
+        "body_len": _lengths(reader, "body_f", count),
+        "category": _column_list(reader, "category") or [""] * count,
+        "year": ints("year", 0),
+        "month": ints("month", 0),
+        "minutes": ints("minutes", NO_DATE),
+        "titles": titles or [""] * count,
+    }
+
+
+def open_snapshot(path: Path, token: str) -> Snapshot:
+    """Open one generation directory and load its per-document arrays."""
+    try:
+        ix = windex.open_dir(str(path))
+    except Exception as exc:
+        raise IndexUnavailable(f"cannot open index at {path}: {exc}") from exc
+    searcher = ix.searcher()
+    leaves = [(r, int(off)) for r, off in searcher.reader().leaf_readers()]
+    parts = [_leaf_arrays(r, r.doc_count_all()) for r, _ in leaves]
+
+    def cat(name: str, dtype: Any) -> Any:
+        arrays = [np.asarray(p[name]) for p in parts]
+        return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype=dtype)
+
+    names = [c for p in parts for c in p["category"]]
+    categories = sorted({c for c in names if c})
+    code = {c: i for i, c in enumerate(categories)}
+    year = cat("year", np.int32)
+    has_date = cat("minutes", np.int64) != NO_DATE
+    return Snapshot(
+        path=path,
+        token=token,
+        ix=ix,
+        searcher=searcher,
+        leaves=leaves,
+        n=int(searcher.doc_count_all()),
+        live=cat("live", np.bool_),
+        title_len=cat("title_len", np.float32),
+        body_len=cat("body_len", np.float32),
+        category=np.array([code.get(c, -1) for c in names], dtype=np.int32),
+        categories=categories,
+        year=np.where(has_date, year, 0).astype(np.int32),
+        month=np.where(has_date, cat("month", np.int32), 0).astype(np.int32),
+        minutes=cat("minutes", np.int32),
+        titles=[t for p in parts for t in p["titles"]],
+    )

@@ -1,0 +1,89 @@
+"""Snippets: the best passage of a body, HTML-escaped, with matched words in <mark>.
+
+Matching runs on the folded body, which has the same length as the normalized body, so
+offsets found there cut the original text with its accents.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections.abc import Iterable
+
+from searchsvc import text
+
+TARGET = 220
+MIN_LEN = 160
+MAX_MATCHES = 400
+_SPACE = re.compile(r"\s+")
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """Return one regex matching any of the folded terms as whole words."""
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
+
+
+def _best_window(spans: list[tuple[int, int, str]], length: int) -> int:
+    """Return the start of the window of TARGET chars holding the most distinct terms."""
+    best, best_key = 0, (-1, -1, 0)
+    j = 0
+    for i, (start, _, _) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] <= start + TARGET:
+            j += 1
+        inside = spans[i : j + 1]
+        adjacent = sum(1 for a, b in itertools.pairwise(inside) if b[0] - a[1] <= 2)
+        key = (len({s[2] for s in inside}), adjacent, -start)
+        if key > best_key:
+            best, best_key = start, key
+    lead = 30 if best > 30 else best
+    return max(0, min(best - lead, length - TARGET))
+
+
+def _snap(body: str, start: int, end: int) -> tuple[int, int]:
+    """Move a window's edges to word boundaries."""
+    if start > 0:
+        space = body.find(" ", start, start + 25)
+        start = space + 1 if space != -1 else start
+    if end < len(body):
+        space = body.rfind(" ", end - 25, end)
+        end = space if space > start + MIN_LEN // 2 else end
+    return start, end
+
+
+def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) -> str:
+    """Escape body[start:end] and wrap the spans inside it in <mark>."""
+    out: list[str] = []
+    at = start
+    for s, e, _ in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(_SPACE.sub(" ", body[at:s])))
+        out.append("<mark>" + html.escape(body[s:e]) + "</mark>")
+        at = e
+    out.append(html.escape(_SPACE.sub(" ", body[at:end])))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(body) else ""
+    return prefix + "".join(out).strip() + suffix
+
+
+def make_snippet(body: str, terms: Iterable[str]) -> str:
+    """Return an HTML-safe passage of about 160-250 characters with the terms marked."""
+    body = _SPACE.sub(" ", text.normalize(body or "")).strip()
+    folded = text.fold(body)
+    if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
+        folded = "".join(text.fold(c)[:1] or " " for c in body)
+    pattern = _pattern(terms)
+    spans: list[tuple[int, int, str]] = []
+    if pattern is not None:
+        for m in pattern.finditer(folded):
+            spans.append((m.start(), m.end(), m.group(0)))
+            if len(spans) >= MAX_MATCHES:
+                break
+    start = _best_window(spans, len(body)) if spans else 0
+    start, end = _snap(body, start, min(len(body), start + TARGET))
+    return _render(body, spans, start, end)
