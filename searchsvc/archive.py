@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import io
 import json
 import os
@@ -283,7 +284,7 @@ def page_id(path: Path, root: Path) -> str:
 
 def parse_page(page: str, article_id: str, source: str) -> tuple[Article, list[str]]:
     """Return the article of a scraped page's text and its warnings, or raise Unreadable."""
-    lines = [line.strip() for line in clean(page).splitlines()]
+    lines = [line.strip() for line in _unescape(clean(page)).splitlines()]
     at, match = _find_date_line(lines)
     title_at = _previous(lines, at)
     if title_at is None or _is_navigation(lines[title_at]):
@@ -401,6 +402,10 @@ def _read_jsonl(path: Path) -> Iterator[_Item]:
     try:
         with _open_jsonl(path) as stream:
             for number, raw in _numbered_lines(stream):
+                if number == 1 and raw is not None and b"\x00" in raw:
+                    reason = "not UTF-8 JSON Lines (NUL bytes: UTF-16 or a binary file)"
+                    yield Rejection(where, reason, 1)
+                    return
                 if raw is None:
                     yield Rejection(where, f"line longer than {_mb(MAX_ARTICLE_BYTES)}", number)
                 elif raw.strip():
@@ -471,8 +476,9 @@ def record_article(record: Any, source: str, warnings: list[str]) -> Article:
     body = record.get("body")
     if not isinstance(body, str) or not body or body.isspace():
         raise Unreadable("no body: 'body' is missing, empty or not a string")
-    body = clean_checked(body).strip()
+    body = _unescape(clean_checked(body).strip())
     title = _optional_text(record, "title", warnings)
+    title = None if title is None else _unescape(title)
     date_field = "published" if record.get("published") is not None else "date"
     return Article(
         id=article_id,
@@ -485,6 +491,16 @@ def record_article(record: Any, source: str, warnings: list[str]) -> Article:
         source=source,
         title_derived=not title,
     )
+
+
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6});")
+
+
+def _unescape(value: str) -> str:
+    """Turn HTML entities left in scraped text (&amp;, &nbsp;, &#193;) back into characters."""
+    if "&" not in value or _ENTITY.search(value) is None:
+        return value
+    return clean(html.unescape(value))
 
 
 def _record_id(value: Any) -> str:

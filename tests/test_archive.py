@@ -221,6 +221,17 @@ def test_null_title_becomes_the_first_sentence(tmp_path: Path) -> None:
     assert (c.title, c.title_derived) == ("Có tiêu đề", False)
 
 
+def test_html_entities_are_unescaped_and_utf16_jsonl_refused(tmp_path: Path) -> None:
+    record = {"id": "a", "title": "A &amp; B", "body": "x&nbsp;&lt;y&gt;"}
+    path = jsonl(tmp_path / "e.jsonl", record)
+    [article] = read_all(path)[0]
+    assert (article.title, article.body) == ("A & B", "x <y>")
+    wide = tmp_path / "w.jsonl"
+    wide.write_bytes(path.read_text().encode("utf-16-le"))
+    _, [rejection], _ = read_all(wide)
+    assert "NUL" in rejection.reason and rejection.line == 1
+
+
 def test_gzip_jsonl_and_damaged_gzip(tmp_path: Path) -> None:
     records = [
         {"id": f"r{n}", "body": f"Bài số {n} về quận Tây Hồ {n * 7919}."} for n in range(3000)
