@@ -8,8 +8,8 @@ Rules the rest of the project can rely on:
 
 - Sources are files or directories. Directories are walked recursively in sorted order; hidden
   files and directories (names starting with ".") are skipped; a symbolic link to a directory
-  already being walked (a loop) is skipped with a warning; other files than `.txt`, `.jsonl` and
-  `.jsonl.gz` are skipped with a warning.
+  already being walked (a loop) is skipped with a warning; notes (`README*`, `*.md`) are skipped
+  silently, and any other file than `.txt`, `.jsonl` and `.jsonl.gz` with a warning.
 - A scraped page (`.txt`) needs its `Ngày đăng DD/MM/YYYY | HH:MM | View count: N` line: it
   anchors the title (the nearest line before it) and the category (the nearest line before the
   title that is not a site menu item). A page without that line, or without a title before it,
@@ -171,9 +171,14 @@ def _walk(directory: Path, root: Path, active: set[tuple[int, int]]) -> Iterator
             yield from _walk(path, root, active | {_key(info)})
         elif entry.name.endswith((".jsonl", ".jsonl.gz", ".txt")):
             yield from _read_file(path, root, info)
-        else:
+        elif not _is_note(entry.name):
             reason = "skipped: not a .txt, .jsonl or .jsonl.gz file"
             yield Rejection(str(path), reason, warning=True)
+
+
+def _is_note(name: str) -> bool:
+    """Tell whether a file is a note beside the articles (README, Markdown), not an article."""
+    return name.upper().startswith("README") or name.endswith(".md")
 
 
 def _read_file(path: Path, root: Path, info: os.stat_result) -> Iterator[_Item]:

@@ -349,7 +349,7 @@ def test_clean_agrees_with_text_normalize(value: str) -> None:
 
 
 def test_directories_are_walked_sorted_and_hidden_files_skipped(tmp_path: Path) -> None:
-    for name in ("b/2.txt", "a/1.txt", "c.txt", ".hidden/x.txt", "a/.y.txt"):
+    for name in ("b/2.txt", "a/1.txt", "c.txt", ".hidden/x.txt", "a/.y.txt", "README", "b/x.md"):
         write_page(tmp_path / name, MY_PAGE)
     articles, rejections, _ = read_all(tmp_path)
     assert [Path(a.source).relative_to(tmp_path).as_posix() for a in articles] == [
