@@ -138,48 +138,54 @@ class RollbackReport:
 
 
 class _Reading:
-    """Read sources once: skip repeated ids, count and keep rejections, report progress."""
+    """Read sources once: skip repeated ids, keep rejections, count, report progress."""
 
     def __init__(self, sources: Sequence[Path], progress: ProgressFn | None) -> None:
         self.sources = sources
         self.progress = progress
         self.started = time.perf_counter()
-        self.read = 0
-        self.duplicates = 0
+        self.counts = archive.ReadReport()
         self.rejections: list[Rejection] = []
         self.seen: dict[str, str] = {}
 
     def reject(self, rejection: Rejection) -> None:
-        """Keep a rejection reported by the archive reader (or by indexing)."""
+        """Keep a rejection or warning reported by the archive reader (or by indexing)."""
         self.rejections.append(rejection)
 
     def articles(self) -> Iterator[Article]:
         """Yield each article whose id was not seen before."""
-        for article in archive.read_sources(self.sources, on_reject=self.reject):
-            self.read += 1
+        for article in archive.read_sources(self.sources, self.reject, self.counts):
             first = self.seen.get(article.id)
-            if first is not None:
-                self.duplicates += 1
-                reason = f"duplicate id {article.id!r} (first read from {first}); skipped"
-                self.reject(Rejection(article.source, reason, warning=True))
+            if first is not None:  # the reader drops duplicates too; this is a safety net
+                self.reject(Rejection(article.source, f"duplicate id {article.id!r}: {first}"))
                 continue
             self.seen[article.id] = article.source
             yield article
 
     @property
+    def read(self) -> int:
+        """Records read so far, rejected ones included."""
+        return self.counts.read
+
+    @property
+    def duplicates(self) -> int:
+        """Records skipped because their id was read before."""
+        return sum(1 for r in self.rejections if _is_duplicate(r))
+
+    @property
     def rejected(self) -> int:
-        """Records rejected outright (warnings and duplicates not counted)."""
-        return sum(1 for r in self.rejections if not r.warning)
+        """Records rejected for any other reason."""
+        return sum(1 for r in self.rejections if not r.warning and not _is_duplicate(r))
 
     @property
     def warnings(self) -> int:
-        """Warnings other than duplicates."""
-        return sum(1 for r in self.rejections if r.warning) - self.duplicates
+        """Records read with a warning."""
+        return sum(1 for r in self.rejections if r.warning)
 
     def reasons(self) -> dict[str, int]:
-        """Count rejections by reason, duplicates under one heading."""
+        """Count rejections and warnings by reason, duplicates under one heading."""
         counts = Counter(
-            "duplicate id" if r.reason.startswith("duplicate id") else r.reason
+            "duplicate id" if _is_duplicate(r) else ("warning: " if r.warning else "") + r.reason
             for r in self.rejections
         )
         return dict(counts.most_common())
@@ -193,6 +199,11 @@ class _Reading:
         if self.progress is not None:
             p = Progress(self.read, indexed, self.rejected, self.duplicates, self.elapsed())
             self.progress(p)
+
+
+def _is_duplicate(rejection: Rejection) -> bool:
+    """Tell whether a rejection is a repeated id."""
+    return not rejection.warning and rejection.reason.startswith("duplicate id")
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -217,7 +228,10 @@ def _resolve_sources(sources: Sequence[str | Path] | None) -> list[Path]:
 
 
 def _abs_source(source: str) -> str:
-    """Return an article's source as an absolute path (how the manifest stores it)."""
+    """Return an article's source file as an absolute path, without a `:line` suffix."""
+    path, _, line = source.rpartition(":")
+    if line.isdigit() and path:
+        source = path
     return os.path.abspath(source) if source else ""
 
 
@@ -455,7 +469,9 @@ def _missing(known: dict[str, tuple[str, str]], reading: _Reading, paths: list[P
     not proof that its article is gone.
     """
     roots = [os.path.abspath(p) for p in paths]
-    troubled = {_abs_source(r.path) for r in reading.rejections if not r.warning}
+    troubled = {
+        _abs_source(r.path) for r in reading.rejections if not r.warning and not _is_duplicate(r)
+    }
     return [
         i
         for i, (_h, src) in known.items()

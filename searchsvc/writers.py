@@ -6,7 +6,9 @@ the sources and finally writes the table of contents naming every segment. There
 final merge: a build has one segment per worker, which costs little at query time.
 
 Workers are started with the `spawn` method, so they inherit no file descriptor (in
-particular not the writer lock), and each exits on its own when its parent dies.
+particular not the writer lock), and each exits on its own when its parent dies. As with
+any `spawn` use, a script that calls a build must guard its top level with
+`if __name__ == "__main__":` (the `searchsvc` command does).
 """
 
 from __future__ import annotations
@@ -188,11 +190,14 @@ class PoolWriter:
         return result
 
     def abort(self) -> None:
-        """Stop the workers at once."""
+        """Stop the workers at once, dropping queued batches (so exit does not wait on them)."""
+        self.jobs.cancel_join_thread()
         for p in self.procs:
             if p.is_alive():
                 p.kill()
             p.join()
+        self.jobs.close()
+        self.results.close()
 
 
 def _write_toc(gen_dir: Path, segments: list[Any]) -> None:

@@ -101,7 +101,7 @@ def _print_reasons(reasons: dict[str, int], report: Path | None, limit: int = 10
     """Print the commonest rejection reasons."""
     if not reasons:
         return
-    click.echo("Rejected or skipped, by reason:")
+    click.echo("Rejections and warnings, by reason:")
     for reason, count in list(reasons.items())[:limit]:
         click.echo(f"  {count:>7,}  {reason}")
     if len(reasons) > limit:
