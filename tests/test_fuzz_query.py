@@ -134,8 +134,9 @@ RTL = st.characters(min_codepoint=0x0590, max_codepoint=0x08FF) | st.sampled_fro
     list("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 )
 EMOJI = st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF) | st.sampled_from(
-    ["\u200d", "\ufe0f", "\U0001f3fb", "\U0001f1fb\U0001f1f3", "👨‍👩‍👧‍👦", "🏳️‍🌈"]
+    ["\u200d", "\ufe0f", "\U0001f3fb", "\U0001f1fb", "\U0001f1f3"]
 )
+EMOJI_SEQUENCES = st.sampled_from(["🇻🇳", "👨‍👩‍👧‍👦", "🏳️‍🌈", "👍🏽", "#️⃣"])
 COMBINING = st.characters(categories=["Mn", "Me"])
 CONTROL = st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Co", "Cn"])
 SURROGATE = st.characters(categories=["Cs"])
@@ -144,6 +145,7 @@ ANY_CHAR = st.characters()  # every codepoint but surrogates
 PIECE = st.one_of(
     st.sampled_from(SYNTAX),
     st.sampled_from(WORDS),
+    EMOJI_SEQUENCES,
     st.text(st.one_of(RTL, EMOJI, COMBINING, CONTROL, ANY_CHAR), max_size=8),
 )
 

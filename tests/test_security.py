@@ -7,9 +7,11 @@ test client and, for the `Server` header, the real gunicorn server.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.util
 import json
+import logging
 import re
 import sys
 import threading
@@ -354,20 +356,35 @@ def error_requests(site: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
+def check_error_answers(client: FlaskClient, site: dict[str, Any], healthy: bool) -> None:
+    """Send the error requests; every answer must be plain words in the right shape."""
+    for method, path, kwargs in [*error_requests(site), ("GET", "/api/stats", {})]:
+        response = client.open(path, method=method, **kwargs)
+        body = response.get_data(as_text=True)
+        assert response.status_code >= 400 or healthy, (path, response.status_code)
+        assert not LEAKS.search(body), (path, LEAKS.search(body))
+        assert not VERSION.search(response.headers.get("Server", "")), response.headers
+        assert "X-Powered-By" not in response.headers
+        if path.startswith("/api/") and response.status_code >= 400:
+            assert set(response.get_json()) == {"error", "status"}, body
+
+
 def test_errors_carry_no_stack_traces_or_versions(site: dict[str, Any]) -> None:
     """Every error answer is plain words: no traceback, debug page, paths or versions."""
-    client = make_app(site).test_client()
-    broken = make_app({"index": _broken_index(site)}).test_client()
-    for c in (client, broken):
-        for method, path, kwargs in [*error_requests(site), ("GET", "/api/stats", {})]:
-            response = c.open(path, method=method, **kwargs)
-            body = response.get_data(as_text=True)
-            assert response.status_code >= 400 or c is client, (path, response.status_code)
-            assert not LEAKS.search(body), (path, LEAKS.search(body))
-            assert not VERSION.search(response.headers.get("Server", "")), response.headers
-            assert "X-Powered-By" not in response.headers
-            if path.startswith("/api/") and response.status_code >= 400:
-                assert set(response.get_json()) == {"error", "status"}, body
+    check_error_answers(make_app(site).test_client(), site, healthy=True)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_broken_index_answers_plainly(site: dict[str, Any]) -> None:
+    """A corrupted index gives 5xx in the error shape, never a traceback."""
+    # Whoosh leaves a file open when it fails to read a garbage table of contents, and a
+    # logged exception keeps it alive; logging is off here so the leak is collected below.
+    logging.disable(logging.CRITICAL)
+    try:
+        check_error_answers(make_app({"index": _broken_index(site)}).test_client(), site, False)
+    finally:
+        logging.disable(logging.NOTSET)
+        gc.collect()
 
 
 def _broken_index(site: dict[str, Any]) -> Path:
