@@ -7,8 +7,9 @@ Public API (used by `searchsvc.text`, which re-exports what other modules need):
 - `tone_index(syl)`: where the tone mark goes in the nucleus (traditional placement).
 - `compose(syl, tone)`: the written syllable with its tone mark in the canonical place.
 - `canonical(word)`: a lowercase NFC word with its tone moved to the canonical place.
-- `telex_word(word)`: convert one lowercase Telex-typed word -> (result, used a Telex key).
+- `telex_word(word)`: convert one lowercase Telex-typed word -> (result, how keys acted).
 - `is_valid(syl, tone, strict)`: whether a parsed syllable is well formed.
+- `is_plain(word)`: whether an ASCII word is a syllable typed without marks (nguoi, duong).
 
 Placement is the traditional one: in an open syllable of two plain vowels the tone sits
 on the first (hòa, khỏe, thủy, mía, mùa); a vowel with a diacritic (ă â ê ô ơ ư) takes the
@@ -135,6 +136,23 @@ def is_valid(syl: Syllable, tone: int, strict: bool = True) -> bool:
     return _spelling_ok(syl)
 
 
+_PLAIN = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u", "đ": "d"}
+_PLAIN_OPEN = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in _NUCLEI - _CLOSED_ONLY)
+_PLAIN_CLOSED = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in _NUCLEI - _OPEN_ONLY)
+
+
+def is_plain(word: str) -> bool:
+    """Return whether a lowercase ASCII word is a Vietnamese syllable typed without marks."""
+    onset = _onset(word.replace("d", "đ", 1) if word.startswith("d") else word)
+    end = len(onset)
+    while end < len(word) and word[end] in "aeiouy":
+        end += 1
+    nucleus, coda = word[len(onset) : end], word[end:]
+    if coda not in _CODAS:
+        return False
+    return nucleus in (_PLAIN_CLOSED if coda else _PLAIN_OPEN)
+
+
 def tone_index(syl: Syllable) -> int:
     """Return the position in the nucleus that carries the tone (traditional placement)."""
     nucleus = syl.nucleus
@@ -192,11 +210,15 @@ def _apply_w(buf: list[str]) -> None:
     buf.append("w")
 
 
-def _telex_keys(word: str) -> tuple[list[str], int, bool]:
-    """Run the Telex keys of one lowercase word; return letters, tone and whether keys acted."""
+def _telex_keys(word: str) -> tuple[list[str], int, int]:
+    """Run the Telex keys of one lowercase word; return letters, tone and how keys acted.
+
+    The last value is 0 when no key acted, 1 when the only key was a final `s` (cats, maps
+    read like that too), 2 otherwise.
+    """
     buf: list[str] = []
-    tone, used = 0, False
-    for ch in word:
+    tone, used = 0, 0
+    for at, ch in enumerate(word):
         has_vowel = any(c in VOWELS for c in buf)
         if ch in _TONE_KEYS and has_vowel:
             if tone and _TONE_KEYS[ch] == tone:
@@ -204,21 +226,25 @@ def _telex_keys(word: str) -> tuple[list[str], int, bool]:
                 buf.append(ch)
             else:
                 tone = _TONE_KEYS[ch]
-            used = True
+            weak = ch == "s" and at == len(word) - 1 and not used
+            used = 1 if weak else 2
         elif ch == "d" and buf and buf[-1] == "d":
-            buf[-1], used = "đ", True
+            buf[-1], used = "đ", 2
         elif ch in _CIRCUMFLEX and buf and buf[-1] == ch:
-            buf[-1], used = _CIRCUMFLEX[ch], True
+            buf[-1], used = _CIRCUMFLEX[ch], 2
         elif ch == "w":
             _apply_w(buf)
-            used = True
+            used = 2
         else:
             buf.append(ch)
     return buf, tone, used
 
 
-def telex_word(word: str) -> tuple[str, bool] | None:
-    """Convert one lowercase Telex-typed word; None when the result is no valid syllable."""
+def telex_word(word: str) -> tuple[str, int] | None:
+    """Convert one lowercase Telex-typed word; None when the result is no valid syllable.
+
+    The second value says how Telex keys acted: 0 none, 1 only a final `s`, 2 otherwise.
+    """
     buf, tone, used = _telex_keys(word)
     bare = "".join(buf).replace("ưo", "ươ")
     if bare.endswith("ươ"):

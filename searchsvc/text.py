@@ -44,19 +44,18 @@ def normalize(text: str) -> str:
 
 def _fold_char(c: str) -> str:
     """Fold one character of NFC text to exactly one character."""
-    if c in _D_LIKE:
-        return "d"
     if c in _SPACE_CHARS:
         return " "
     if unicodedata.category(c).startswith("M"):
         return _PLACEHOLDER
+    folded = c.lower() if len(c.lower()) == 1 else c
     for form in ("NFKD", "NFD"):
         base = "".join(x for x in unicodedata.normalize(form, c) if not unicodedata.combining(x))
         base = base.lower()
         if len(base) == 1 and not unicodedata.category(base).startswith("M"):
-            return base
-    low = c.lower()
-    return low if len(low) == 1 else c
+            folded = base
+            break
+    return "d" if folded in _D_LIKE else "σ" if folded == "ς" else folded
 
 
 class _FoldTable(dict[int, str]):
@@ -129,7 +128,7 @@ def accent_key(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFC", normalize(text.replace("İ", "I")).lower())
+    text = unicodedata.normalize("NFC", normalize(text).replace("İ", "I").lower())
     return _TONED_WORD.sub(_canonical_match, text)
 
 
@@ -212,38 +211,40 @@ def positions(toks: Iterable[Token]) -> Iterator[tuple[int, Token]]:
 
 
 _TELEX_WORD = re.compile(r"[^\W_]+")
-# English words that happen to read as valid Telex syllables (bus -> bú, max -> mã).
+# Common English words that read as valid Telex syllables (bus -> bú, how -> hơ).
 _ENGLISH = frozenset(
     str.split(
-        "as is us or its bus gas max six tax mix box fax sex hex bar car jar far tar star "
-        "cats hats bats mats maps tips cups nuts bits hits kits chats pros cons mas hos ms "
-        "ax ox lax tex rex lex dos cos sos jos bar bars cars tour hour"
+        "of if her now how two low row bow cow tow see bees sees trees there these most this "
+        "thus his has was is as us its or taxi max six tax mix box sex hex bar car tar lux tux "
+        "wax vex sax minx ax ox lax tex rex lex sos dos cos mas gas bus does goes toes axis"
     )
 )
 
 
-def _telex_word(word: str) -> tuple[str, bool] | None:
-    """Convert one word typed in Telex, keeping its case; flag whether a key acted."""
+def _telex_word(word: str) -> tuple[str, int] | None:
+    """Convert one word typed in Telex, keeping its case; say how Telex keys acted."""
     lower = word.lower()
     if any(c.isdigit() for c in word) or lower in _ENGLISH:
-        return word, False
+        return word, 0
     converted = syllable.telex_word(lower)
     if converted is None:
         return None
     out, used = converted
     if not used:
-        return word, False
+        return word, 0
     if word.isupper() and len(word) > 1:
         out = out.upper()
     elif word[0].isupper():
         out = out[0].upper() + out[1:]
-    return out, True
+    return out, used
 
 
 def _plain_ok(word: str) -> bool:
     """Return whether a word left unchanged by Telex is a number, syllable or abbreviation."""
     if any(c.isdigit() for c in word) or fold(word) in abbreviations():
         return True
+    if word.isascii():
+        return syllable.is_plain(word.lower())
     bare, tones = syllable.split_tone(accent_key(word))
     syl = syllable.parse(bare)
     return syl is not None and len(tones) <= 1 and syllable.is_valid(syl, sum(tones))
@@ -254,20 +255,23 @@ def from_telex(text: str) -> str | None:
 
     Each word is run through the Telex keys (aa aw ee oo ow uw dd w, tones s f r x j, z)
     and must come out as a well-formed syllable; words no key changed must be syllables,
-    numbers or known abbreviations; at least one word must have used a key.
+    numbers or known abbreviations; at least one word must have used a key. A lone word
+    whose only key is a final `s` is not taken (cats, maps, tips read like phát).
     """
     text = normalize(text)
     out: list[str] = []
-    changed, last = False, 0
+    used, last, words = 0, 0, 0
     for match in _TELEX_WORD.finditer(text):
         word = match.group()
-        converted = _telex_word(word) or (word, False)
-        if not converted[1] and not _plain_ok(word):
+        converted, how = _telex_word(word) or (word, 0)
+        if not how and not _plain_ok(word):
             return None
-        changed = changed or converted[1]
-        out += [text[last : match.start()], converted[0]]
+        used, words = max(used, how), words + 1
+        out += [text[last : match.start()], converted]
         last = match.end()
-    return "".join([*out, text[last:]]) if changed else None
+    if used == 0 or (used == 1 and words == 1):
+        return None
+    return "".join([*out, text[last:]])
 
 
 def _phrase_key(text: str) -> str:
