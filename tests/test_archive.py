@@ -496,20 +496,26 @@ def test_cli_check_exits_1_and_summarises_rejections(tmp_path: Path) -> None:
     assert f"rejected: {bad}: empty file" in result.stderr
 
 
-def test_cli_subprocess_on_the_broken_set() -> None:
+def test_cli_subprocess_prints_json_and_fails_on_a_rejection() -> None:
     exe = Path(sys.executable).with_name("searchsvc")
     fallback = [sys.executable, "-c", "from searchsvc.cli import main; main()"]
     command = [str(exe)] if exe.exists() else fallback
+    sources = [str(BROKEN / "good"), str(BROKEN / "empty.txt")]
     done = subprocess.run(
-        [*command, "archive", "check", str(BROKEN / "good"), "--json"],
+        [*command, "archive", "check", *sources, "--json"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert len(done.stdout.splitlines()) == 3
-    failed = subprocess.run(
-        [*command, "archive", "check", str(BROKEN)], capture_output=True, text=True, timeout=60
+    assert done.returncode == 1, done.stderr
+    articles = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(a["id"] for a in articles) == sorted(
+        [
+            "nhat-tan-hoa-dao",
+            "quang-an-ve-sinh",
+            page_id(BROKEN / "good/nested/tu-lien-quat.txt", BROKEN / "good"),
+        ]
     )
-    assert failed.returncode == 1 and "rejected" in failed.stdout + failed.stderr
+    assert f"rejected: {BROKEN / 'empty.txt'}: empty file" in done.stderr
+    assert "3 accepted, 1 rejected" in done.stderr
