@@ -1,9 +1,10 @@
 """Turn the bytes of an archive file into text, refusing binary data and legacy font encodings.
 
 Accepted: UTF-8 with or without BOM, UTF-16/32 with BOM, UTF-16 without BOM (told by the pattern
-of NUL bytes), Windows-1258 (decoded, then NFC). Refused with a reason: binary files, text in the
-legacy Vietnamese font encodings TCVN3 (ABC) and VNI, and text already garbled (mojibake), so
-that none of it is ever indexed. Never imports flask or click.
+of NUL bytes), Windows-1258 (decoded, then NFC), and text in the legacy TCVN3 (ABC) font encoding,
+converted to Unicode when every character converts into a Vietnamese letter. Refused with a
+reason: binary files, text in the VNI font encoding, and text already garbled (mojibake), so that
+none of it is ever indexed. Never imports flask or click.
 """
 
 from __future__ import annotations
@@ -110,18 +111,67 @@ def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> Decoded:
         text = unicodedata.normalize("NFC", data.decode("cp1258"))
     except UnicodeDecodeError:
         raise DecodeError(f"neither UTF-8 (invalid at byte {exc.start}) nor Windows-1258") from None
-    problem = garbled(text)
-    if problem is not None:
-        raise DecodeError(f"not UTF-8 (invalid at byte {exc.start}); {problem}")
-    return Decoded(text, "cp1258", "not UTF-8: read as Windows-1258 (cp1258)")
+    kind = garbled_kind(text)
+    if kind is None:
+        return Decoded(text, "cp1258", "not UTF-8: read as Windows-1258 (cp1258)")
+    converted = from_tcvn3(data.decode("latin-1")) if kind == "tcvn3" else None
+    if converted is not None:
+        return Decoded(converted, "tcvn3", f"not UTF-8: {_CONVERTED}")
+    raise DecodeError(f"not UTF-8 (invalid at byte {exc.start}); {_legacy_reason(kind)}")
 
 
 def _checked(decoded: Decoded) -> Decoded:
-    """Return decoded text unless it is mojibake or a legacy font encoding."""
-    problem = garbled(decoded.text)
-    if problem is not None:
-        raise DecodeError(problem)
-    return decoded
+    """Return decoded text, converted when it is TCVN3, unless it is mojibake or VNI."""
+    kind = garbled_kind(decoded.text)
+    if kind is None:
+        return decoded
+    converted = from_tcvn3(decoded.text) if kind == "tcvn3" else None
+    if converted is None:
+        raise DecodeError(_legacy_reason(kind))
+    return Decoded(converted, "tcvn3", _CONVERTED)
+
+
+_CONVERTED = "text in the legacy TCVN3 (ABC) font encoding: converted to Unicode"
+# TCVN3 (ABC): one byte per toned vowel, tones in the order grave, hook, tilde, acute, dot below.
+_TCVN3_VOWELS = {
+    "a": "µ¶·¸¹",
+    "ă": "»¼½¾Æ",
+    "â": "ÇÈÉÊË",
+    "e": "ÌÎÏÐÑ",
+    "ê": "ÒÓÔÕÖ",
+    "i": "×ØÜÝÞ",
+    "o": "ßáâãä",
+    "ô": "åæçèé",
+    "ơ": "êëìíî",
+    "u": "ïñòóô",
+    "ư": "õö÷øù",
+    "y": "úûüýþ",
+}
+_TCVN3_LETTERS = dict(zip("¨©ª«¬\xad®¡¢£¤¥¦§", "ăâêôơưđĂÂÊÔƠƯĐ", strict=True))
+
+
+def _tcvn3_table() -> dict[int, str]:
+    """Return the str.translate table from TCVN3 bytes (read as Latin-1) to Unicode."""
+    table = {ord(k): v for k, v in _TCVN3_LETTERS.items()}
+    for vowel, codes in _TCVN3_VOWELS.items():
+        for code, tone in zip(codes, "\u0300\u0309\u0303\u0301\u0323", strict=True):
+            table[ord(code)] = unicodedata.normalize("NFC", vowel + tone)
+    return table
+
+
+_TCVN3_TABLE = _tcvn3_table()
+
+
+def from_tcvn3(text: str) -> str | None:
+    """Return text typed in TCVN3 (ABC) as Unicode, or None when it does not convert cleanly.
+
+    Only text made of Latin-1 characters can be TCVN3; the result must then read as Vietnamese.
+    ABC capital fonts reuse the lowercase bytes, so such headings come out in lowercase.
+    """
+    if max(text, default="") > "\xff":
+        return None
+    converted = text.translate(_TCVN3_TABLE)
+    return converted if garbled_kind(converted) is None else None
 
 
 _TONED = "\u0300\u0301\u0303\u0309\u0323"
@@ -152,6 +202,12 @@ _VNI = re.compile(r"[aeiouyAEIOUY][äåëöøûüïæ]|[ñÑ][a-zA-Z]")
 
 def garbled(text: str) -> str | None:
     """Say why text looks like mojibake or a legacy font encoding, or return None when it reads."""
+    kind = garbled_kind(text)
+    return None if kind is None else _legacy_reason(kind)
+
+
+def garbled_kind(text: str) -> str | None:
+    """Return "tcvn3", "vni", "double" (UTF-8 read as cp1252) or "other" for garbled text."""
     if _SUSPECT.search(text) is None:
         return None
     bad = accented = 0
@@ -169,7 +225,7 @@ def garbled(text: str) -> str | None:
                 break
     if kinds["double"] < 2 and (bad < 3 or bad < 0.2 * accented):
         return None
-    return _legacy_reason(max(kinds, key=kinds.__getitem__) if any(kinds.values()) else "")
+    return max(kinds, key=kinds.__getitem__) if any(kinds.values()) else "other"
 
 
 def _legacy_reason(kind: str) -> str:

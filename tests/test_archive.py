@@ -315,7 +315,6 @@ def test_encodings_give_the_same_article(tmp_path: Path, encoding: str) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (make_broken.tcvn3(MY_PAGE), "TCVN3"),
         (BROKEN / "vni.txt", "VNI"),
         (BROKEN / "mojibake.txt", "mojibake"),
         ("Quận Tây Hồ".encode().decode("latin-1"), "garbled"),
@@ -330,6 +329,19 @@ def test_legacy_and_garbled_text_is_rejected(
         content = MY_PAGE.replace("Quận Tây Hồ triển", content * 3 + " triển").encode()
     _, [rejection], _ = read_all(write_page(tmp_path / "x.txt", content))
     assert not rejection.warning and reason in rejection.reason
+
+
+def test_tcvn3_is_converted_to_unicode(tmp_path: Path) -> None:
+    # Known TCVN3 spellings of place names: "B¶o Th¾ng" is Bảo Thắng, "M\xadêng" is Mường.
+    raw = "Tin vÒ B¶o Th¾ng vµ M\xadêng Kh\xad¬ng"
+    page = MY_PAGE.replace("Quận Tây Hồ triển khai", raw + " triển khai")
+    as_bytes = make_broken.tcvn3(page).replace(make_broken.tcvn3(raw), raw.encode("latin-1"))
+    pasted = as_bytes.decode("latin-1").encode("utf-8")  # copied from a .VnTime document
+    for name, data in (("bytes.txt", as_bytes), ("pasted.txt", pasted)):
+        [article], [warning], _ = read_all(write_page(tmp_path / name, data))
+        assert warning.warning and "converted" in warning.reason
+        assert article.title.startswith("Tin về Bảo Thắng và Mường Khương triển khai Kế hoạch")
+        assert article.body.startswith("Sáng ngày 05/11, UBND quận Tây Hồ")
 
 
 def test_foreign_names_are_not_taken_for_mojibake(tmp_path: Path) -> None:
@@ -397,7 +409,7 @@ EXPECTED_BROKEN = {
     "truncated-utf8.txt": (True, "truncated"),
     "utf16-no-bom.txt": (True, "UTF-16 without a byte-order mark"),
     "windows-1258.txt": (True, "Windows-1258"),
-    "tcvn3.txt": (False, "TCVN3"),
+    "tcvn3.txt": (True, "TCVN3 (ABC) font encoding: converted to Unicode"),
     "vni.txt": (False, "VNI"),
     "mojibake.txt": (False, "mojibake"),
     "no-title.txt": (False, "no title"),
@@ -419,8 +431,8 @@ EXPECTED_BROKEN = {
     "gen/dangling.txt": (False, "broken symbolic link"),
     "gen/pipe.txt": (False, "not a regular file"),
 }
-# 9 pages (4 of them with warnings), 9 + 3 JSON records, the long line and the page in the loop.
-GOOD_IN_BROKEN = 23
+# 10 pages (5 of them with warnings), 9 + 3 JSON records, the long line and the page in the loop.
+GOOD_IN_BROKEN = 24
 
 
 def test_committed_broken_set_is_up_to_date(tmp_path: Path) -> None:
