@@ -38,7 +38,7 @@
   function choose(text) {
     input.value = text;
     close();
-    if (input.form) { input.form.submit(); }
+    if (input.form) { tidy(input.form); input.form.submit(); }
   }
 
   function render(suggestions) {
@@ -101,6 +101,23 @@
 
   var sort = document.getElementById("sort");
   if (sort && sort.form) {
-    sort.addEventListener("change", function () { sort.form.submit(); });
+    sort.addEventListener("change", function () { tidy(sort.form); sort.form.submit(); });
+  }
+
+  // Leave defaults out of the URL (sort=relevance, empty dates) so links stay short to share.
+  function tidy(form) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      var isDefault = field.name === "sort" && field.value === "relevance";
+      if (field.name && field.name !== "q" && (field.value === "" || isDefault)) {
+        field.disabled = true;
+      }
+    });
+  }
+  if (input.form) {
+    input.form.addEventListener("submit", function () { tidy(input.form); });
+    // Back/forward cache restores the page as it was left: give the fields back.
+    window.addEventListener("pageshow", function () {
+      Array.prototype.forEach.call(input.form.elements, function (field) { field.disabled = false; });
+    });
   }
 })();

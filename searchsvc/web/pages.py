@@ -61,14 +61,14 @@ def facet_values(kind: str, values: list[FacetValue]) -> list[FacetValue]:
 
 
 def form_dates() -> dict[str, str]:
-    """Return from/to as ISO dates for the date inputs (empty when absent or invalid)."""
+    """Return from/to as DD/MM/YYYY for the date fields (as typed when they do not parse)."""
     dates = {}
     for name in ("from", "to"):
         raw = current_args().get(name, "")
         try:
-            dates[name] = params.parse_date(raw, name).isoformat() if raw else ""
+            dates[name] = params.parse_date(raw, name).strftime("%d/%m/%Y") if raw else ""
         except BadRequest:
-            dates[name] = ""
+            dates[name] = raw
     return dates
 
 
