@@ -472,6 +472,7 @@ def test_broken_archive_rejects_or_warns_and_reads_every_good_article(tmp_path: 
     assert report.read == report.accepted + report.rejected
     assert report.warnings == sum(w for w, _ in expected.values())
     assert all(a.id and a.body for a in articles)
+    generated["big"].unlink()  # pytest keeps the last runs' tmp_path; do not keep 20 MB each
 
 
 def test_unreadable_file_is_rejected(tmp_path: Path) -> None:
