@@ -167,6 +167,11 @@ def _single_word(clause: Clause) -> Word | None:
     return None
 
 
+def _unaccented(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Drop accent keys: accents the visitor did not type express no preference."""
+    return tuple(Word(w.folded) for w in words)
+
+
 def _expand_abbreviations(parsed: ParsedQuery) -> None:
     """Let an abbreviation match its expansions and a spelled-out phrase its abbreviation."""
     table = text.abbreviations()
@@ -185,7 +190,7 @@ def _expand_abbreviations(parsed: ParsedQuery) -> None:
         extra: list[Alternative] = []
         if len(clause.alternatives) <= 2 and key in table:
             for expansion in table[key]:
-                words = _words(text.normalize(expansion))
+                words = _unaccented(_words(text.normalize(expansion)))
                 if words:
                     extra.append(Alternative(words, len(words) > 1, weight=EXPANSION_WEIGHT))
                     parsed.expansions.append(expansion)
@@ -208,7 +213,8 @@ def _merge_phrase(parsed: ParsedQuery, clauses: list[Clause], i: int) -> tuple[C
         alts = [Alternative(plain)]
         for abbrev in table[key]:
             for alt in _token_alternatives(text.normalize(abbrev), False, False):
-                alts.append(Alternative(alt.words, alt.phrase, alt.docnum, EXPANSION_WEIGHT))
+                bare = _unaccented(alt.words)
+                alts.append(Alternative(bare, alt.phrase, alt.docnum, EXPANSION_WEIGHT))
             parsed.expansions.append(abbrev)
         label = " ".join(c.label for c in clauses[i : i + size])
         return Clause(tuple(alts), label), size

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from searchsvc import text
 from searchsvc.query import Alternative, Clause, ParsedQuery, Word
+from searchsvc.schema import BODY_LEAD_WORDS
 from searchsvc.snapshot import BoolArray, FloatArray, Snapshot
 
 
@@ -32,6 +35,7 @@ class Weights:
 
 
 WEIGHTS = Weights()
+MAX_PHRASE_CHECKS = 300  # stored bodies read to verify a quoted phrase beyond the lead
 
 
 @dataclass
@@ -41,8 +45,10 @@ class Scored:
     match: BoolArray
     qmatch: BoolArray
     score: FloatArray
+    tier: FloatArray
     partial: bool
     fallback: bool
+    pairs: list[tuple[str, BoolArray]] = field(default_factory=list)
 
 
 class Scorer:
@@ -58,6 +64,16 @@ class Scorer:
         self.norm_title = 1 - weights.b_title + weights.b_title * snap.title_len / self.avg_title
         self.norm_body = 1 - weights.b_body + weights.b_body * snap.body_len / self.avg_body
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
+        self._bodies: dict[int, str] = {}
+
+    def folded_body(self, docnum: int) -> str:
+        """Return the folded, normalized stored body of a document (memoized per query)."""
+        body = self._bodies.get(docnum)
+        if body is None:
+            stored = self.snap.stored(docnum)
+            body = text.fold(text.normalize(str(stored.get("body") or "")))
+            self._bodies[docnum] = body
+        return body
 
     def out_of_time(self) -> bool:
         """Return whether the query's time budget is spent."""
@@ -100,6 +116,18 @@ class Scorer:
             score = score + tfa * (idf * self.w.accent)
         return match, score
 
+    def accent_tier(self, parsed: ParsedQuery) -> FloatArray:
+        """Count, per document, the accented query words it has with exactly those accents."""
+        tier = np.zeros(self.n, dtype=np.float32)
+        seen: set[str] = set()
+        for clause in parsed.clauses:
+            for alt in clause.alternatives:
+                for w in alt.words:
+                    if w.accent and w.accent not in seen:
+                        seen.add(w.accent)
+                        tier += self._fields("a", w.accent, alt.title_only)[0]
+        return tier
+
     def pair(self, term: str, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of an adjacent-syllable pair."""
         match, tf = self._fields("p", term, title_only)
@@ -124,11 +152,30 @@ class Scorer:
             match &= m
             score += s
         if alt.phrase:
+            adjacent = np.ones(self.n, dtype=np.bool_)
             for p in alt.pairs():
                 m, s = self.pair(p, alt.title_only)
-                match &= m
+                adjacent &= m
                 score += s * self.w.pair
+            if not alt.title_only:
+                adjacent |= self._verified_phrase(alt, match & ~adjacent)
+            match &= adjacent
         return match, score * alt.weight
+
+    def _verified_phrase(self, alt: Alternative, candidates: BoolArray) -> BoolArray:
+        """Return the candidates whose stored text holds the phrase beyond the indexed lead."""
+        found = np.zeros(self.n, dtype=np.bool_)
+        candidates = candidates & (self.snap.body_len > BODY_LEAD_WORDS * 0.9)
+        docs = np.flatnonzero(candidates)[:MAX_PHRASE_CHECKS]
+        if not len(docs):
+            return found
+        words = [re.escape(w.folded) for w in alt.words]
+        pattern = re.compile(r"(?<![^\W_])" + r"[\s\-–—/]+".join(words) + r"(?![^\W_])")
+        for d in docs:
+            if self.out_of_time():
+                break
+            found[d] = pattern.search(self.folded_body(int(d))) is not None
+        return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of a clause: any alternative, best score."""
@@ -169,24 +216,51 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
         m, s = scorer.clause(clause)
         clause_matches.append(m)
         total += s
+    tier = scorer.accent_tier(parsed) if not partial else np.zeros(n, dtype=np.float32)
+    pair_masks: list[tuple[str, BoolArray]] = []
     for term, title_only in _adjacent_pairs(parsed.clauses):
         if scorer.out_of_time():
             partial = True
             break
-        total += scorer.pair(term, title_only)[1] * scorer.w.pair
+        m, s = scorer.pair(term, title_only)
+        total += s * scorer.w.pair
+        tier += m
+        pair_masks.append((term, m))
     keep = live.copy()
     for alt in parsed.excluded:
         keep &= ~scorer.alternative(alt)[0]
     if not clause_matches:
         qmatch = keep if not parsed.clauses else np.zeros(n, dtype=np.bool_)
-        return Scored(qmatch & filt, qmatch, total, partial, False)
+        return Scored(qmatch & filt, qmatch, total, tier, partial, False, pair_masks)
     qmatch = keep.copy()
     for m in clause_matches:
         qmatch &= m
     match = qmatch & filt
     if match.any() or len(clause_matches) == 1:
-        return Scored(match, qmatch, total, partial, False)
+        return Scored(match, qmatch, total, tier, partial, False, pair_masks)
     hits = np.sum(np.array(clause_matches, dtype=np.int8), axis=0)
     qmatch = keep & (hits > 0)
     coverage = hits.astype(np.float32) / len(clause_matches)
-    return Scored(qmatch & filt, qmatch, total * coverage * coverage, partial, True)
+    return Scored(
+        qmatch & filt, qmatch, total * coverage * coverage, tier, partial, True, pair_masks
+    )
+
+
+def refine_adjacency(scorer: Scorer, scored: Scored, candidates: list[int]) -> bool:
+    """Credit query pairs found adjacent beyond the indexed lead, for long candidate bodies.
+
+    Returns whether any tier changed (so the caller re-ranks).
+    """
+    changed = False
+    long_body = scorer.snap.body_len > BODY_LEAD_WORDS * 0.9
+    for d in candidates:
+        missing = [t for t, m in scored.pairs if not m[d]]
+        if not missing or not long_body[d] or scorer.out_of_time():
+            continue
+        body = scorer.folded_body(d)
+        for term in missing:
+            a, b = term.split("_", 1)
+            if re.search(rf"(?<![^\W_]){re.escape(a)}[\s\-–—/]+{re.escape(b)}(?![^\W_])", body):
+                scored.tier[d] += 1
+                changed = True
+    return changed

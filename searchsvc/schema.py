@@ -10,7 +10,8 @@ Design (why it looks unlike a textbook Whoosh schema):
 - Analysis bypasses Whoosh's per-token Token objects: `analyze()` tokenizes a text once,
   maps each distinct word to its folded and accent-key forms through a cache, and the
   `TermCounts` field indexes precomputed term lists with `collections.Counter`.
-- Body accents and pairs cover the lead (BODY_LEAD_WORDS); titles are indexed whole.
+- Body pairs cover the lead (BODY_LEAD_WORDS); quoted phrases beyond it are checked on the
+  stored text. Titles are indexed whole.
 - `title_a`/`body_a` hold only words that carry diacritics (accent key differs from the
   folded form): an unaccented query word never looks at them, so the rest would be waste.
 - The `title_col` column keeps titles readable without unpickling stored bodies (suggest).
@@ -43,8 +44,8 @@ _WORD = re.compile(r"[^\W_]+")
 _BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»|…\n\r\t]+|\s[-–—]\s")
 _COMPOUND = re.compile(r"[^\W_]+(?:[-/.,&'’][^\W_]+)+")
 
-# Accent terms and syllable pairs of a body are indexed for its first words only (the lead):
-# they refine ranking, and over whole bodies they would double the postings (indexing time).
+# Syllable pairs of a body are indexed for its first words only (the lead): they refine
+# ranking, and over whole bodies they would double the postings (and the indexing time).
 BODY_LEAD_WORDS = 200
 
 _FORMS: dict[str, tuple[str, str]] = {}
@@ -86,7 +87,7 @@ def docnum_terms(normalized: str) -> list[str]:
 
 
 def analyze(value: str, lead: int | None = None) -> Analysis:
-    """Tokenize a text once and return its index terms; accents and pairs of `lead` words only."""
+    """Tokenize a text once and return its index terms; pairs of the first `lead` words only."""
     normalized = text.normalize(value)
     lowered = normalized.lower()
     folded: list[str] = []
@@ -99,7 +100,7 @@ def analyze(value: str, lead: int | None = None) -> Analysis:
             if not f:
                 continue
             run.append(f)
-            if a != f and (lead is None or len(folded) + len(run) <= lead):
+            if a != f:
                 accented.append(a)
         if lead is None or len(folded) < lead:
             pairs.extend(pair_terms(run if lead is None else run[: lead - len(folded)]))

@@ -22,7 +22,7 @@ import numpy as np
 from searchsvc import config, facets, spelling, text
 from searchsvc.errors import BadRequest, IndexUnavailable, NotFound, SearchError
 from searchsvc.query import ParsedQuery, understand
-from searchsvc.ranking import Scored, Scorer, score_query
+from searchsvc.ranking import Scored, Scorer, refine_adjacency, score_query
 from searchsvc.schema import NO_DATE, VN_TZ
 from searchsvc.snapshot import BoolArray, Snapshot, open_snapshot
 from searchsvc.snippets import make_snippet
@@ -32,6 +32,7 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 RESULT_CACHE_SIZE = 256
+REFINE_EXTRA = 40  # candidates beyond the page checked for adjacency past the indexed lead
 
 
 @dataclass(frozen=True)
@@ -217,8 +218,9 @@ def _top(snap: Snapshot, scored: Scored, sort: str, k: int) -> Any:
         primary, secondary = np.where(dated, minutes, -np.inf), score
     elif sort == "oldest":
         primary, secondary = np.where(dated, -minutes, -np.inf), score
-    else:
-        primary, secondary = score, np.where(dated, minutes, -np.inf)
+    else:  # exact accents first (a tier), then score
+        primary = scored.tier.astype(np.float64) * 1e6 + score
+        secondary = np.where(dated, minutes, -np.inf)
     p = primary[idx]
     if len(idx) > k:
         threshold = p[np.argpartition(-p, k - 1)[k - 1]]
@@ -309,11 +311,17 @@ class Searcher:
         total = int(np.count_nonzero(scored.match))
         sort = request.sort if parsed.clauses else _browse_sort(request.sort)
         k = request.page * request.per_page
-        top = _top(snap, scored, sort, k)[(request.page - 1) * request.per_page :]
+        top = _top(snap, scored, sort, k)
+        if sort == "relevance" and scored.pairs and len(top):
+            pool = _top(snap, scored, sort, k + REFINE_EXTRA)
+            if refine_adjacency(scorer, scored, [int(d) for d in pool]):
+                top = _top(snap, scored, sort, k)
+        top = top[(request.page - 1) * request.per_page :]
         hits = [self._hit(snap, int(d), float(scored.score[d]), parsed) for d in top]
         did_you_mean = None
-        if total < 3 and parsed.clauses and not scored.partial:
-            did_you_mean = spelling.correct(snap, parsed, request, total, scorer)
+        if (total < 3 or scored.fallback) and parsed.clauses and not scored.partial:
+            strict_total = 0 if scored.fallback else total
+            did_you_mean = spelling.correct(snap, parsed, request, strict_total, scorer)
         return SearchResult(
             query=request.query,
             total=total,

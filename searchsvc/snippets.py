@@ -40,7 +40,7 @@ def _best_window(spans: list[tuple[int, int, str]], length: int) -> int:
         key = (len({s[2] for s in inside}), adjacent, -start)
         if key > best_key:
             best, best_key = start, key
-    lead = 30 if best > 30 else best
+    lead = 40 if best > 40 else best
     return max(0, min(best - lead, length - TARGET))
 
 

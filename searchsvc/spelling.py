@@ -104,29 +104,41 @@ def _best(snap: Snapshot, vocab: dict[str, int], word: str, left: str, right: st
     return max(found, key=rank)[1]
 
 
+def _plain_words(parsed: Any) -> list[str]:
+    """Return the folded words of the clauses that are one plain word (no number, no docnum)."""
+    out = []
+    for clause in parsed.clauses:
+        alts = clause.alternatives
+        if any(a.docnum for a in alts) or len(alts[0].words) != 1:
+            out.append("")
+            continue
+        out.append(alts[0].words[0].folded)
+    return out
+
+
 def correct(
     snap: Snapshot, parsed: Any, request: SearchRequest, total: int, scorer: Scorer
 ) -> str | None:
     """Return a corrected query that finds more than `total` articles, or None."""
     vocab, accents = _vocabulary(snap)
-    words = _WORD.findall(parsed.searched)
-    folded = [text.fold(w) for w in words]
+    folded = _plain_words(parsed)
+    suggestion = parsed.searched
     changed = False
-    out = list(words)
     for i, f in enumerate(folded):
-        if vocab.get(f, 0) >= RARE:
+        if not f or vocab.get(f, 0) >= RARE or any(c.isdigit() for c in f):
             continue
         left = folded[i - 1] if i else ""
         right = folded[i + 1] if i + 1 < len(folded) else ""
         fix = _best(snap, vocab, f, left, right)
-        if fix is not None:
-            out[i] = accents.get(fix, fix)
-            folded[i] = fix
-            changed = True
+        if fix is None:
+            continue
+        label = re.escape(parsed.clauses[i].label)
+        new = re.sub(rf"(?<![^\W_]){label}(?![^\W_])", accents.get(fix, fix), suggestion, count=1)
+        changed = changed or new != suggestion
+        suggestion, folded[i] = new, fix
     if not changed:
         return None
-    suggestion = " ".join(out)
     again = understand(suggestion)
-    live = snap.live
-    found = score_query(scorer, again, live, np.ones(snap.n, dtype=np.bool_)).match
-    return suggestion if int(np.count_nonzero(found)) > total and found is not None else None
+    found = score_query(scorer, again, snap.live, np.ones(snap.n, dtype=np.bool_))
+    better = int(np.count_nonzero(found.match)) > total and not found.fallback
+    return suggestion if better else None

@@ -1,0 +1,342 @@
+"""Search behaviour on the bundled sample archive, through the public Searcher API."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from searchsvc import indexer, text
+from searchsvc.archive import Article, read_sources, sample_archive
+from searchsvc.config import Settings
+from searchsvc.errors import BadRequest, NotFound
+from searchsvc.search import Searcher, SearchRequest, SearchResult, parse_date
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the sample archive once for the whole session."""
+    index_dir = tmp_path_factory.mktemp("search-sample") / "index"
+    indexer.build(None, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(sample_index: Path) -> Searcher:
+    """Return a searcher over the sample index."""
+    return Searcher(sample_index)
+
+
+@pytest.fixture(scope="session")
+def articles() -> list[Article]:
+    """Return the sample articles as read from disk."""
+    return list(read_sources([sample_archive()]))
+
+
+def run(searcher: Searcher, query: str, **kw: object) -> SearchResult:
+    """Search with per_page 100 unless told otherwise."""
+    kw.setdefault("per_page", 100)
+    return searcher.search(SearchRequest(query, **kw))  # type: ignore[arg-type]
+
+
+def ids(result: SearchResult) -> list[str]:
+    """Return the hit ids of a result."""
+    return [h.id for h in result.hits]
+
+
+def rank_of(result: SearchResult, fragment: str) -> int:
+    """Return the 0-based rank of the first hit whose id contains fragment."""
+    for i, hit in enumerate(result.hits):
+        if fragment in hit.id:
+            return i
+    raise AssertionError(f"{fragment} not in {ids(result)}")
+
+
+def brute_count(articles: list[Article], *words: str) -> int:
+    """Count sample articles whose folded words include every given folded word."""
+    n = 0
+    for a in articles:
+        found = set(_WORDS.findall(text.fold(text.normalize(a.title + " " + a.body))))
+        n += all(w in found for w in words)
+    return n
+
+
+def test_stats_and_article(searcher: Searcher, articles: list[Article]) -> None:
+    stats = searcher.stats()
+    assert stats["documents"] == len(articles) == 51
+    some = articles[0]
+    got = searcher.article(some.id)
+    assert got["id"] == some.id and got["title"] == some.title
+    with pytest.raises(NotFound):
+        searcher.article("no-such-article")
+
+
+def test_accent_insensitive_forms_find_the_same(searcher: Searcher) -> None:
+    base = set(ids(run(searcher, "Tây Hồ")))
+    assert len(base) >= 44
+    for q in ("tay ho", "TÂY HỒ", unicodedata.normalize("NFD", "Tây Hồ"), "tây  hồ"):
+        assert set(ids(run(searcher, q))) == base, q
+
+
+def test_accented_query_ranks_exact_accents_first(searcher: Searcher) -> None:
+    result = run(searcher, "đường")
+    duong = ("bieu-duong", "thai-binh-duong", "nha-giao-viet-nam")
+    exact = [i for i, h in enumerate(result.hits) if not any(d in h.id for d in duong)]
+    folded_only = [i for i, h in enumerate(result.hits) if any(d in h.id for d in duong)]
+    assert len(folded_only) == 3 and len(exact) == 11
+    assert max(exact) < min(folded_only)
+    result = run(searcher, "dương")
+    assert {h.id.split("-2")[0] for h in result.hits[:3]} <= {"tin-tuc"}
+    assert all(any(d in h.id for d in duong) for h in result.hits[:3])
+
+
+def test_unaccented_query_expresses_no_preference(searcher: Searcher) -> None:
+    assert run(searcher, "duong").total == 14
+    assert set(ids(run(searcher, "duong"))) == set(ids(run(searcher, "đường")))
+
+
+def test_tone_placement_variants_are_equal(searcher: Searcher) -> None:
+    for a, b in (("hòa", "hoà"), ("thủy", "thuỷ"), ("Thụy Khuê", "Thuỵ Khuê"), ("khỏe", "khoẻ")):
+        ra, rb = run(searcher, a), run(searcher, b)
+        assert ids(ra) == ids(rb) and ra.total > 0, (a, b)
+    top = run(searcher, "hòa").hits[0]
+    assert "hoa-giai" in top.id
+
+
+def test_adjacent_syllables_rank_above_scattered(searcher: Searcher) -> None:
+    result = run(searcher, "thi đua")
+    apart = rank_of(result, "thuyen-rong")
+    assert apart >= 4
+    assert rank_of(result, "phat-dong-thi-dua") < apart
+    quoted = run(searcher, '"thi đua"')
+    assert "thuyen-rong" not in " ".join(ids(quoted)) and quoted.total >= 2
+
+
+def test_document_numbers_match_exactly(searcher: Searcher) -> None:
+    for number, fragment in (
+        ("45/KH-UBND", "ke-hoach-45-kh-ubnd"),
+        ("34-CT/TW", "chi-thi-34-ct-tw"),
+        ("97/2019/QH14", "nghi-quyet-97-2019-qh14"),
+        ("1234/QĐ-UBND", "quyet-dinh-1234"),
+    ):
+        result = run(searcher, number)
+        assert fragment in result.hits[0].id, (number, ids(result)[:3])
+        assert result.did_you_mean is None
+    assert "45-kh-ubnd" not in run(searcher, "45/2016/QĐ-TTg").hits[0].id
+
+
+def test_abbreviations_expand_both_ways(searcher: Searcher) -> None:
+    short = ids(run(searcher, "UBND"))
+    for day in ("2013-06-10", "2018-07-05", "2023-10-05"):
+        assert any(day in i for i in short), day
+    long = ids(run(searcher, "Ủy ban nhân dân"))
+    for day in ("2015-08-14", "2017-01-09", "2020-02-06"):
+        assert any(day in i for i in long), day
+    result = run(searcher, "HĐND")
+    assert "Hội đồng nhân dân" in result.understood.expansions
+    assert any("2013-06-10" in i for i in ids(result))
+
+
+def test_telex_query_is_read_as_vietnamese(searcher: Searcher) -> None:
+    result = run(searcher, "thi ddua")
+    assert result.understood.telex == "thi đua"
+    assert result.understood.searched == "thi đua"
+    assert ids(result)[:4] == ids(run(searcher, "thi đua"))[:4]
+
+
+def test_fallback_when_no_article_has_every_word(searcher: Searcher) -> None:
+    result = run(searcher, "thi đua zqxvw")
+    assert result.understood.fallback and result.total > 0
+    assert not run(searcher, "thi đua").understood.fallback
+
+
+def test_did_you_mean_offers_only_better_corrections(searcher: Searcher) -> None:
+    result = run(searcher, "hoa giaii")
+    assert result.understood.fallback and result.did_you_mean == "hoa giải"
+    corrected = run(searcher, result.did_you_mean)
+    assert corrected.total > 0 and not corrected.understood.fallback
+    assert run(searcher, "thi đua").did_you_mean is None
+
+
+def test_facets_add_up_and_match_brute_force(searcher: Searcher, articles: list[Article]) -> None:
+    result = run(searcher, "tây hồ")
+    assert result.total == brute_count(articles, "tay", "ho")
+    assert sum(f.count for f in result.facets["category"]) == result.total
+    assert sum(f.count for f in result.facets["year"]) == result.total
+    every = run(searcher, "")
+    assert every.total == 51
+    assert {f.value: f.count for f in every.facets["category"]}["Văn hóa - Xã hội"] == 14
+
+
+def test_category_and_year_filters_agree_with_facets(searcher: Searcher) -> None:
+    base = run(searcher, "tây hồ")
+    for facet in base.facets["category"]:
+        filtered = run(searcher, "tây hồ", category=facet.value)
+        assert filtered.total == facet.count
+        assert all(h.category == facet.value for h in filtered.hits)
+        counts = {f.value: f.count for f in filtered.facets["category"]}
+        assert counts == {f.value: f.count for f in base.facets["category"]}
+    year = base.facets["year"][0]
+    filtered = run(searcher, "tây hồ", year=int(year.value))
+    assert filtered.total == year.count
+    assert sum(f.count for f in filtered.facets["month"]) == filtered.total
+    assert all((h.published or "").startswith(year.value) for h in filtered.hits)
+
+
+def test_date_filters_are_inclusive(searcher: Searcher) -> None:
+    day = date(2013, 6, 10)
+    result = run(searcher, "", date_from=day, date_to=day)
+    assert result.total == 1 and "2013-06-10" in result.hits[0].id
+    later = run(searcher, "", date_from=date(2024, 1, 1))
+    assert later.total > 0 and all((h.published or "") >= "2024-01-01" for h in later.hits)
+    both = run(searcher, "tây hồ", year=2014, date_to=date(2014, 6, 30))
+    assert all("2014-0" in (h.published or "") for h in both.hits)
+
+
+def test_parse_date_forms() -> None:
+    assert parse_date("2023-03-09") == parse_date("09/03/2023") == date(2023, 3, 9)
+    with pytest.raises(BadRequest, match="from"):
+        parse_date("31/02/2023", "from")
+
+
+def test_sort_orders(searcher: Searcher) -> None:
+    newest = [h.published for h in run(searcher, "tây hồ", sort="newest").hits]
+    oldest = [h.published for h in run(searcher, "tây hồ", sort="oldest").hits]
+    assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest)  # type: ignore[type-var]
+    assert set(newest) == set(oldest)
+
+
+def test_pagination(searcher: Searcher) -> None:
+    full = ids(run(searcher, "tây hồ", per_page=10))
+    page2 = ids(run(searcher, "tây hồ", per_page=5, page=2))
+    assert page2 == full[5:10]
+    far = run(searcher, "tây hồ", page=50, per_page=10)
+    assert far.hits == [] and far.total > 0
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"page": 0}, {"per_page": 101}, {"per_page": 0}, {"sort": "random"}, {"year": 0}],
+)
+def test_invalid_parameters_are_bad_requests(searcher: Searcher, kw: dict[str, object]) -> None:
+    with pytest.raises(BadRequest):
+        searcher.search(SearchRequest("tây hồ", **kw))  # type: ignore[arg-type]
+
+
+def test_date_range_reversed_is_a_bad_request(searcher: Searcher) -> None:
+    with pytest.raises(BadRequest):
+        searcher.search(SearchRequest("x", date_from=date(2024, 1, 2), date_to=date(2024, 1, 1)))
+
+
+def test_snippets_mark_matches_with_original_accents(searcher: Searcher) -> None:
+    hit = run(searcher, "thi dua").hits[0]
+    assert "<mark>thi</mark>" in hit.snippet.lower() and "<mark>đua</mark>" in hit.snippet.lower()
+    assert 100 <= len(re.sub(r"</?mark>", "", hit.snippet)) <= 280
+    assert re.sub(r"</?mark>", "", hit.snippet).count("<") == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "x" * 10_000,
+        " ".join(f"từ{i}" for i in range(500)),
+        "!!! ??? ... ,,, ;;; :::",
+        "*",
+        '"tây hồ',
+        'tây "',
+        '""',
+        "AND",
+        "OR",
+        "- -- -",
+        "title:",
+        "a/b\\c:d[e]f{g}(h)",
+        "tây OR",
+        "OR hồ",
+        "-tây",
+        'title:"',
+        "\x00\x01\u200b",
+        "%s %d {0}",
+    ],
+)
+def test_pathological_queries_answer_within_budget(searcher: Searcher, query: str) -> None:
+    started = time.perf_counter()
+    result = searcher.search(SearchRequest(query))
+    elapsed = (time.perf_counter() - started) * 1000
+    assert elapsed < Settings().query_budget_ms + 1000
+    assert result.total >= 0 and isinstance(result.hits, list)
+
+
+def test_exclusion_and_or_and_title(searcher: Searcher) -> None:
+    with_lake = run(searcher, "tây hồ")
+    without = run(searcher, "tây hồ -đường")
+    assert 0 < without.total < with_lake.total
+    assert without.understood.excluded == ["đường"]
+    either = run(searcher, "hòa OR hoa")
+    assert either.total >= run(searcher, "hòa").total
+    titled = run(searcher, "title:thi title:đua")
+    assert titled.total >= 1 and all("thi đua" in h.title.lower() for h in titled.hits)
+
+
+def test_suggest_completes_accent_insensitively(searcher: Searcher) -> None:
+    out = searcher.suggest("tay h")
+    assert 0 < len(out) <= 10
+    assert all(text.fold(s).startswith("tay h") for s in out)
+    assert searcher.suggest("Tây H") == out
+    assert searcher.suggest("") == [] and searcher.suggest("   ") == []
+    assert len(searcher.suggest("t", limit=3)) <= 3
+
+
+def _one_article_index(tmp_path: Path, body: str, title: str = "Bài thử") -> Path:
+    """Build an index of one JSON Lines article in tmp_path."""
+    import json
+
+    src = tmp_path / "one.jsonl"
+    record = {"id": "x1", "title": title, "body": body, "date": "2024-05-01", "category": "Thử"}
+    src.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    indexer.build([src], index_dir)
+    return index_dir
+
+
+def test_snippet_escapes_untrusted_html(tmp_path: Path) -> None:
+    body = (
+        "thêm chữ " * 40
+        + "Mở <b onmouseover=1>Tây Hồ</b> <script>alert(1)</script> & "
+        + "thêm chữ " * 40
+    )
+    result = Searcher(_one_article_index(tmp_path, body)).search(SearchRequest("tây hồ"))
+    snippet = result.hits[0].snippet
+    assert "<script" not in snippet and "<b" not in snippet
+    assert "&lt;script&gt;" in snippet and "&amp;" in snippet
+    assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+    assert "<mark>Tây</mark>" in snippet
+
+
+def test_searcher_reloads_a_new_generation(tmp_path: Path) -> None:
+    index_dir = _one_article_index(tmp_path, "Nội dung đầu tiên về hồ sen.")
+    searcher = Searcher(index_dir, Settings(index=index_dir, reload_interval_s=0))
+    assert searcher.search(SearchRequest("hồ sen")).total == 1
+    import json
+
+    src = tmp_path / "two.jsonl"
+    records = [
+        {"id": "y1", "title": "Hai", "body": "Bài mới về cây sấu.", "date": "2024-06-01"},
+        {"id": "y2", "title": "Ba", "body": "Bài mới khác về cây sấu.", "date": "2024-06-02"},
+    ]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    indexer.build([src], index_dir)
+    assert searcher.search(SearchRequest("cây sấu")).total == 2
+    assert searcher.search(SearchRequest("hồ sen")).total == 0
+    assert searcher.stats()["documents"] == 2
+
+
+def test_published_is_iso_with_vietnam_offset(searcher: Searcher) -> None:
+    hit = run(searcher, "45/KH-UBND").hits[0]
+    assert hit.published is not None and hit.published.endswith("+07:00")
+    assert datetime.fromisoformat(hit.published).year == 2014
