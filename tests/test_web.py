@@ -186,6 +186,7 @@ BAD_PARAMETERS = [
     ("page=abc", "page"),
     ("page=", "page"),
     ("page=1.5", "page"),
+    ("page=1001", "page"),
     ("per_page=101", "per_page"),
     ("per_page=0", "per_page"),
     ("per_page=ten", "per_page"),

@@ -11,17 +11,14 @@ from collections.abc import Mapping
 from datetime import date
 
 from searchsvc.errors import BadRequest
-from searchsvc.search import SearchRequest
+from searchsvc.search import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 
-SORTS = ("relevance", "newest", "oldest")
-MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
 MIN_YEAR, MAX_YEAR = 1900, 2100
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,200}$"  # the ids searchsvc.archive gives articles
 MAX_SUGGEST = 10
 _INT = re.compile(r"^[0-9]{1,9}$")
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_DMY = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 def parse_int(args: Mapping[str, str], name: str, low: int, high: int) -> int | None:
@@ -37,7 +34,7 @@ def parse_int(args: Mapping[str, str], name: str, low: int, high: int) -> int | 
 
 
 def parse_date(raw: str, name: str = "date") -> date:
-    """Parse an ISO (2023-03-09) or Vietnamese (09/03/2023) date; raise BadRequest naming it."""
+    """Parse an ISO (2023-03-09) or Vietnamese (09/03/2023, 9-3-2023, 9.3.2023) date."""
     text = raw
     iso, dmy = _ISO.match(text), _DMY.match(text)
     try:
