@@ -27,7 +27,14 @@ from searchsvc import archive, config, schema
 from searchsvc import generations as gens
 from searchsvc.archive import Article, Rejection
 from searchsvc.errors import IndexBuildError, IndexUnavailable
-from searchsvc.writers import INDEX_NAME, InlineWriter, PoolWriter, WriteResult, create_index
+from searchsvc.writers import (
+    INDEX_NAME,
+    FastSegmentWriter,
+    InlineWriter,
+    PoolWriter,
+    WriteResult,
+    create_index,
+)
 
 BATCH = 200
 POOL_THRESHOLD = 2000  # below this many articles, worker start-up costs more than it saves
@@ -516,7 +523,7 @@ def _update_into(
     known = read_manifest(live)
     reading = _Reading(paths, progress)
     _link_generation(live, partial)
-    writer = windex.open_dir(str(partial), indexname=INDEX_NAME).writer(limitmb=64)
+    writer = FastSegmentWriter(windex.open_dir(str(partial), indexname=INDEX_NAME), limitmb=64)
     counts: Counter[str] = Counter()
     try:
         sample = _apply_changes(writer, reading, known, counts)
