@@ -318,12 +318,17 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _write_articles(
-    reading: _Reading, gen_dir: Path, workers: int, manifest: dict[str, tuple[str, str]]
+    reading: _Reading, gen_dir: Path, workers: int | None, manifest: dict[str, tuple[str, str]]
 ) -> tuple[WriteResult, int, Article | None]:
-    """Index every new article into gen_dir; return the result, workers used and a probe."""
+    """Index every new article into gen_dir; return the result, workers used and a probe.
+
+    With `workers` None, worker processes are used only for POOL_THRESHOLD articles or more.
+    """
     articles = reading.articles()
     head = list(itertools.islice(articles, POOL_THRESHOLD))
-    pooled = workers > 1 and len(head) >= POOL_THRESHOLD
+    if workers is None:
+        workers = default_workers() if len(head) >= POOL_THRESHOLD else 1
+    pooled = workers > 1 and len(head) > 0
     sink: InlineWriter | PoolWriter
     sink = PoolWriter(gen_dir, workers, LIMIT_MB) if pooled else InlineWriter(gen_dir, LIMIT_MB)
     sample: Article | None = None
@@ -362,7 +367,11 @@ def _finish_generation(
 
 
 def _build_into(
-    index_dir: Path, partial: Path, paths: list[Path], progress: ProgressFn | None, workers: int
+    index_dir: Path,
+    partial: Path,
+    paths: list[Path],
+    progress: ProgressFn | None,
+    workers: int | None,
 ) -> BuildReport:
     """Build a complete generation in `partial`, verify it and make it live."""
     reading = _Reading(paths, progress)
@@ -423,8 +432,11 @@ def build(
 ) -> BuildReport:
     """Build a new generation from the sources (default: the sample archive) and make it live.
 
-    Raises IndexLocked at once when another writer runs, and IndexBuildError when nothing
-    could be indexed or the new generation fails verification; the live one is untouched.
+    `workers` is the number of indexing processes: None uses one per core (at most 4) for
+    builds of POOL_THRESHOLD articles or more and this process otherwise; 1 never starts a
+    process. Raises IndexLocked at once when another writer runs, and IndexBuildError when
+    nothing could be indexed or the new generation fails verification; the live generation
+    is then untouched.
     """
     target = Path(index_dir) if index_dir is not None else config.default_index_dir()
     paths = _resolve_sources(sources)
@@ -432,7 +444,7 @@ def build(
         gens.clean_partials(target)
         partial = gens.new_partial(target)
         try:
-            return _build_into(target, partial, paths, progress, workers or default_workers())
+            return _build_into(target, partial, paths, progress, workers)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
