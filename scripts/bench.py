@@ -70,6 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=8000,
         help="distinct URLs of the uniform load mix (queries plus headline words)",
     )
+    ap.add_argument(
+        "--stale-ok",
+        action="store_true",
+        help="reuse the newest cached searchsvc index even if searchsvc's code changed since",
+    )
     return ap.parse_args(argv)
 
 
@@ -147,6 +152,7 @@ def step_pages(args, corpus, known_only: bool) -> dict:
 def run(args) -> dict:
     """Run the requested steps and return everything measured."""
     corpus = prepare_corpus(args.corpus, args.limit, args.queries)
+    bench_index.STALE_OK = args.stale_ok
     report: dict = {
         "machine": machine(),
         "corpus": str(corpus.source),

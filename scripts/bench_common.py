@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -40,8 +41,12 @@ def file_key(path: Path) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:10]
 
 
+@functools.cache
 def code_version() -> str:
-    """Return a short hash of the searchsvc package sources and data (what shapes an index)."""
+    """Return a short hash of the searchsvc package sources and data (what shapes an index).
+
+    Computed once per run: others may edit the checkout while a long build runs.
+    """
     h = hashlib.sha1()
     pkg = ROOT / "searchsvc"
     for p in sorted(pkg.rglob("*")):

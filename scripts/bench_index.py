@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -29,9 +30,17 @@ def peer_db(corpus: Corpus) -> Path:
     return BENCH_DIR / f"fts5-{corpus.key}-{peer_version()}.db"
 
 
+STALE_OK = False  # set by --stale-ok: reuse the newest cached index whatever its code version
+
+
 def searchsvc_dir(corpus: Corpus) -> Path:
     """Return where the searchsvc index of a corpus and code version is cached."""
-    return BENCH_DIR / f"searchsvc-{corpus.key}-{code_version()}"
+    exact = BENCH_DIR / f"searchsvc-{corpus.key}-{code_version()}"
+    if STALE_OK and not exact.exists():
+        built = [p for p in BENCH_DIR.glob(f"searchsvc-{corpus.key}-*") if p.is_dir() and cached(p)]
+        if built:
+            return max(built, key=lambda p: p.stat().st_mtime)
+    return exact
 
 
 def _figures_path(target: Path) -> Path:
@@ -94,12 +103,16 @@ def _documents(index_dir: Path, summary: dict) -> int:
 
 
 def _prune(keep: Path) -> None:
-    """Remove cached searchsvc indexes of the same corpus made by older code versions."""
+    """Remove cached searchsvc indexes of the same corpus made by other code versions."""
     prefix = keep.name.rsplit("-", 1)[0] + "-"
-    for old in BENCH_DIR.glob(prefix + "*"):
-        if old.is_dir() and old != keep:
+    pattern = re.compile(re.escape(prefix) + r"[0-9a-f]{10}(\.build\.json)?")
+    for old in BENCH_DIR.iterdir():
+        if not pattern.fullmatch(old.name) or old.name.startswith(keep.name):
+            continue
+        if old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
-            _figures_path(old).unlink(missing_ok=True)
+        else:
+            old.unlink(missing_ok=True)
 
 
 def build_searchsvc(corpus: Corpus) -> dict:
@@ -139,6 +152,12 @@ def cached(target: Path) -> dict | None:
 
 def ensure(corpus: Corpus) -> dict:
     """Return both engines' build figures, building what is not cached."""
-    peer = cached(peer_db(corpus)) or build_peer(corpus)
-    ours = cached(searchsvc_dir(corpus)) or build_searchsvc(corpus)
+    peer = cached(peer_db(corpus))
+    if peer is None:
+        print(f"building FTS5 over {corpus.path} (not cached) ...", flush=True)
+        peer = build_peer(corpus)
+    ours = cached(searchsvc_dir(corpus))
+    if ours is None:
+        print(f"building searchsvc over {corpus.path} (not cached) ...", flush=True)
+        ours = build_searchsvc(corpus)
     return {"fts5": peer, "searchsvc": ours}
