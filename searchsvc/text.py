@@ -9,6 +9,8 @@ Public API (the schema, the search and the archive modules rely on these names):
 - `accent_key(text)`: lowercase NFC with diacritics kept and tone marks in the canonical
   (traditional) place, see `searchsvc.syllable`: hoà/hòa -> hòa, thuỷ/thủy -> thủy.
 - `Token`, `tokens(text)`, `positions(tokens)`: words, document numbers whole and in parts.
+- `term(token_text)`: `fold` plus numbers without leading zeros (09/03/2023 -> 9/3/2023),
+  for index and query terms of the folded field, so either spelling of a date matches.
 - `from_telex(text)`: the Vietnamese meant by text typed in Telex with the IME off, or None.
 - `abbreviations()`, `phrases()`, `expansions_of(text)`: the abbreviation table, both ways.
 """
@@ -33,6 +35,7 @@ _NEEDS_CLEAN = re.compile(f"[{_INVISIBLE_CHARS}{_SPACE_CHARS}]")
 _NEEDS_CLEAN_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _D_LIKE = "đĐÐð"
 _PLACEHOLDER = " "  # what a combining mark left over by NFC folds to (keeps offsets)
+_SHORT = 32  # strings up to this length (tokens) are folded and keyed through a cache
 
 
 def normalize(text: str) -> str:
@@ -89,10 +92,18 @@ def fold(text: str) -> str:
     """Return the lowercase, accent-free form used for matching (đ becomes d).
 
     Common text takes a C-speed path (lowercase, then a 256-character charmap round trip);
-    anything else goes through a per-character table that is filled on demand.
+    anything else goes through a per-character table that is filled on demand. Short
+    strings (tokens) are cached.
     """
     if text.isascii():
         return text.lower()
+    if len(text) <= _SHORT:
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    """Compute fold for non-ASCII text without the cache."""
     if _NEEDS_CLEAN_INVISIBLE.search(text):
         text = text.translate(_CLEAN)
     text = unicodedata.normalize("NFC", text)
@@ -107,16 +118,34 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
-_TONED_WORD = re.compile(
-    "[^\\W\\d_]*[aăâeêioôơuưy][àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"
-    "[^\\W\\d_]*|[^\\W\\d_]*[àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]"
-    "[aăâeêioôơuưy][^\\W\\d_]*"
-)
+_fold_short = functools.lru_cache(maxsize=65_536)(_fold)
 
 
-def _canonical_match(match: re.Match[str]) -> str:
-    """Return the matched word with its tone in the canonical place."""
-    return syllable.canonical(match.group())
+_VOWELS = "aăâeêioôơuưy"
+_TONED = "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+# A tone mark next to another vowel: the only places where placement can differ.
+_TONE_CANDIDATE = re.compile(f"[{_VOWELS}][{_TONED}]|[{_TONED}][{_VOWELS}]")
+_LETTERS = re.compile(r"[^\W\d_]*")
+
+
+def _place_tones(text: str) -> str:
+    """Return lowercase NFC text with every word's tone moved to the canonical place."""
+    out: list[str] = []
+    done = 0
+    for match in _TONE_CANDIDATE.finditer(text):
+        at = match.start()
+        if at < done:
+            continue
+        start = at
+        while start > 0 and text[start - 1].isalpha():
+            start -= 1
+        end = _LETTERS.match(text, at).end()  # type: ignore[union-attr]
+        word = text[start:end]
+        placed = syllable.canonical(word)
+        if placed != word:
+            out += [text[done:start], placed]
+        done = end if placed != word else done
+    return "".join([*out, text[done:]]) if out else text
 
 
 def accent_key(text: str) -> str:
@@ -125,11 +154,22 @@ def accent_key(text: str) -> str:
     Only words whose tone sits next to another vowel can be affected; each such word that
     parses as one Vietnamese syllable with one tone mark gets the placement described in
     `searchsvc.syllable` (traditional: hòa, khỏe, thủy; quý and hoàn are unaffected).
+    Short strings (tokens) are cached.
     """
     if text.isascii():
         return text.lower()
+    if len(text) <= _SHORT:
+        return _accent_key_short(text)
+    return _accent_key(text)
+
+
+def _accent_key(text: str) -> str:
+    """Compute accent_key without the cache."""
     text = unicodedata.normalize("NFC", normalize(text).replace("İ", "I").lower())
-    return _TONED_WORD.sub(_canonical_match, text)
+    return _place_tones(text)
+
+
+_accent_key_short = functools.lru_cache(maxsize=65_536)(_accent_key)
 
 
 class Token(NamedTuple):
@@ -190,11 +230,25 @@ def tokens(text: str) -> Iterator[Token]:
     dash) or a dot in `Nội.Tiếp` joins nothing. Spans slice the text: `text[start:end]`.
     Positions: see `positions`.
     """
+    new = tuple.__new__
     for match in _TOKEN.finditer(text):
         if match.lastindex is None:
-            yield Token(match.group(), match.start(), match.end(), False)
+            start, end = match.span()
+            yield new(Token, (match.group(), start, end, False))
         else:
             yield from _compound(match.group(), match.start())
+
+
+_LEADING_ZEROS = re.compile(r"(?<![\w.,])0+(?=\d)")
+
+
+def term(text: str) -> str:
+    """Return the folded term of a token, its numbers without leading zeros (09 -> 9).
+
+    Zeros after a dot or comma stay (1.005, 2,05); a lone 0 stays. Not offset-preserving.
+    """
+    folded = fold(text)
+    return _LEADING_ZEROS.sub("", folded) if "0" in folded else folded
 
 
 def positions(toks: Iterable[Token]) -> Iterator[tuple[int, Token]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import collections
 import itertools
+import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -21,6 +23,7 @@ from searchsvc.text import (
     normalize,
     phrases,
     positions,
+    term,
     tokens,
 )
 
@@ -226,6 +229,28 @@ def test_tokens_spans_and_positions() -> None:
         (6, "TP"),
         (7, "HCM"),
     ]
+
+
+def test_term_unifies_number_spellings() -> None:
+    assert term("09/03/2023") == term("9/3/2023") == "9/3/2023"
+    assert term("01/2023/TT-BNV") == "1/2023/tt-bnv"
+    assert [term(w) for w in ["0", "00", "1.005", "2,05", "QH014", "Hà"]] == [
+        "0",
+        "0",
+        "1.005",
+        "2,05",
+        "qh014",
+        "ha",
+    ]
+
+
+def test_core_does_not_import_web_or_cli() -> None:
+    code = (
+        "import sys, searchsvc.text, searchsvc.syllable\n"
+        "print('flask' in sys.modules, 'click' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 # --- from_telex ----------------------------------------------------------------------
