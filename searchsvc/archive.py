@@ -182,10 +182,15 @@ def _is_note(name: str) -> bool:
 
 
 def _read_file(path: Path, root: Path, info: os.stat_result) -> Iterator[_Item]:
-    """Yield the items of one regular file."""
+    """Yield the items of one regular file; an unexpected error rejects the rest of the file."""
     if not stat.S_ISREG(info.st_mode):
         yield Rejection(str(path), "not a regular file (a pipe, socket or device)")
-    elif path.name.endswith(".txt"):
-        yield from read_page_file(path, root, info.st_size)
-    else:
-        yield from read_jsonl(path)
+        return
+    try:
+        if path.name.endswith(".txt"):
+            yield from read_page_file(path, root, info.st_size)
+        else:
+            yield from read_jsonl(path)
+    except Exception as exc:  # one odd file must not stop the whole read; say it is a bug
+        reason = f"unexpected error, the rest of the file is skipped (please report): {exc!r}"
+        yield Rejection(str(path), reason)

@@ -5,6 +5,7 @@ Never imports flask or click; knows nothing of the index.
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import os
@@ -58,11 +59,8 @@ class Unreadable(ValueError):
     """An article that cannot be read; the message is the reason."""
 
 
-_Item = Article | Rejection
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _CONTROL_CHARS = "\x00-\x08\x0b\x0e-\x1f\x7f"
+_CONTROLS = re.compile(f"[{_CONTROL_CHARS}]")
 _PROBED = ((0, 0x3100), (0xFE00, 0x10000), (0xE0000, 0xE0080))
 
 
@@ -119,7 +117,7 @@ def os_reason(exc: OSError, path: Path) -> str:
     """Return a plain reason for an operating-system error on a path."""
     if path.is_symlink() and not path.exists():
         return f"broken symbolic link (points to {os.readlink(path)})"
-    if exc.errno is not None and exc.errno == 40:  # ELOOP
+    if exc.errno == errno.ELOOP:
         return "symbolic link loop"
     return exc.strerror or str(exc)
 

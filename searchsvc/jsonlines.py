@@ -95,6 +95,9 @@ def _read_record(raw: bytes, where: str, number: int) -> Iterator[Article | Reje
     except UnicodeDecodeError as exc:
         yield Rejection(where, f"not valid UTF-8 (at byte {exc.start})", number)
         return
+    except RecursionError:
+        yield Rejection(where, "not a record: JSON nested too deeply", number)
+        return
     except ValueError as exc:
         yield Rejection(where, f"not valid JSON: {exc}", number)
         return
@@ -116,7 +119,9 @@ def record_article(record: Any, source: str, warnings: list[str]) -> Article:
     body = record.get("body")
     if not isinstance(body, str) or not body or body.isspace():
         raise Unreadable("no body: 'body' is missing, empty or not a string")
-    body = unescape(clean_checked(body).strip())
+    body = unescape(clean_checked(body)).strip()
+    if not body:
+        raise Unreadable("no body: 'body' has no text")
     title = _optional_text(record, "title", warnings)
     title = None if title is None else unescape(title)
     date_field = "published" if record.get("published") is not None else "date"

@@ -253,18 +253,19 @@ def test_jsonl_record_checks(tmp_path: Path) -> None:
         "{broken\n"
         '{"id": true, "body": "x"}\n'
         '{"id": "../etc", "body": "x"}\n'
-        '{"id": "e", "body": "   "}\n'
+        '{"id": "e", "body": "   "}\n' + "[" * 100_000 + "\n"
         '{"id": "f", "body": "Sáu", "views": -1, "title": 5, "url": "//evil.example"}\n',
         encoding="utf-8",
     )
     articles, rejections, report = read_all(path)
     assert [a.id for a in articles] == ["ok", "f"]
     rejected = {r.line: r.reason for r in rejections if not r.warning}
-    assert set(rejected) == {2, 3, 4, 5}
+    assert set(rejected) == {2, 3, 4, 5, 6}
+    assert "nested too deeply" in rejected[6]
     assert "not valid JSON" in rejected[2]
     warned = [r.reason for r in rejections if r.warning]
     assert len(warned) == 3 and articles[1].url is None and articles[1].views is None
-    assert report.rejected == 4 and report.warnings == 3
+    assert report.rejected == 5 and report.warnings == 3
 
 
 def test_jsonl_line_over_the_limit_is_rejected_without_stopping(tmp_path: Path) -> None:
