@@ -24,13 +24,16 @@ from searchsvc.archive import (
     Article,
     ReadReport,
     Rejection,
+    Unreadable,
     clean,
     page_id,
     parse_date,
+    parse_page,
     read_sources,
     sample_archive,
 )
 from searchsvc.cli import main
+from searchsvc.decode import DecodeError, decode_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN = ROOT / "tests" / "data" / "broken"
@@ -356,6 +359,26 @@ def test_clean_agrees_with_text_normalize(value: str) -> None:
     control = {chr(c) for c in (*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F)}
     expected = "".join(c for c in text.normalize(value) if c not in control)
     assert clean(value) == expected
+
+
+@given(st.binary(max_size=2000))
+def test_any_bytes_decode_or_say_why(data: bytes) -> None:
+    try:
+        decoded = decode_bytes(data)
+    except DecodeError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(decoded.text, str) and decoded.encoding
+
+
+@given(st.text(max_size=2000), st.sampled_from(["", "\nNgày đăng 01/02/2020 | 10:00\n"]))
+def test_any_page_text_parses_or_says_why(page: str, date_line: str) -> None:
+    try:
+        article, warnings = parse_page(f"Tiêu đề\n{date_line}{page}", "x", "x.txt")
+    except Unreadable as exc:
+        assert str(exc)
+    else:
+        assert article.title and all(isinstance(w, str) for w in warnings)
 
 
 # --- directories and sources -----------------------------------------------------------------
