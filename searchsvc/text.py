@@ -195,16 +195,18 @@ def _group_pieces(word: str) -> list[list[tuple[str, int]]]:
         if joint in ".," and numeric:
             start = groups[-1][-1][1]
             groups[-1][-1] = (word[start : right[1] + len(right[0])], start)
-        elif joint == "," or (joint == "." and not _is_caps(left)):
+        elif joint == "," or (joint == "." and not _is_abbreviation(left, right[0])):
             groups.append([right])
         else:
             groups[-1].append(right)
     return groups
 
 
-def _is_caps(part: str) -> bool:
-    """Return whether a part looks like an abbreviation before a dot (TP in TP.HCM)."""
-    return part.isalpha() and part.isupper()
+def _is_abbreviation(left: str, right: str) -> bool:
+    """Return whether a dot joins an abbreviation to what follows (TP.HCM, Tp.HCM, Q.3)."""
+    if not left.isalpha() or not left[0].isupper():
+        return False
+    return left.isupper() or (len(left) <= 3 and right[0].isupper())
 
 
 def _compound(word: str, offset: int) -> Iterator[Token]:
@@ -224,7 +226,8 @@ def tokens(text: str) -> Iterator[Token]:
     """Yield the tokens of normalized text, case kept.
 
     Words are runs of letters and digits. Runs joined by - / & ' (34-CT/TW, 45/KH-UBND,
-    97/2019/QH14, 09/03/2023, GD&ĐT, H'Mông), or by a dot after capitals (TP.HCM), come
+    97/2019/QH14, 09/03/2023, GD&ĐT, H'Mông), or by a dot after an abbreviation (TP.HCM,
+    Tp.HCM, Q.3), come
     first whole (`compound=True`), then part by part (`compound=False`). Digits joined by
     . or , stay one plain token (1.200, 2,5). A joint at the end of a word (a full stop, a
     dash) or a dot in `Nội.Tiếp` joins nothing. Spans slice the text: `text[start:end]`.
