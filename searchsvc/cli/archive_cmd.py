@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,12 @@ def check(sources: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
         if not quiet:
             click.echo(str(rejection), err=True)
 
-    for article in read_sources(sources, on_reject, report):
+    progress = sys.stderr.isatty() and not quiet
+    for count, article in enumerate(read_sources(sources, on_reject, report), 1):
         if as_json:
             click.echo(json.dumps(article_json(article), ensure_ascii=False))
+        if progress and count % 10_000 == 0:
+            click.echo(f"… {count:,} articles read", err=True)
     click.echo(summary(report), err=as_json)
     raise SystemExit(1 if report.rejected else 0)
 
