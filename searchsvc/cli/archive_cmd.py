@@ -63,15 +63,20 @@ def article_json(article: Article) -> dict[str, Any]:
 def summary(report: ReadReport) -> str:
     """Return a short human summary of a read: counts, then the commonest reasons."""
     lines = [
-        f"read {report.read:,} articles: {report.accepted:,} accepted, "
-        f"{report.rejected:,} rejected ({report.duplicates:,} duplicate ids), "
-        f"{report.warnings:,} warnings"
+        f"read {_count(report.read, 'article')}: {report.accepted:,} accepted, "
+        f"{report.rejected:,} rejected ({_count(report.duplicates, 'duplicate id')}), "
+        f"{_count(report.warnings, 'warning')}"
     ]
     for label, warning in (("rejected", False), ("warning", True)):
         reasons = Counter(_reason_kind(r) for r in report.rejections if r.warning is warning)
         for reason, count in reasons.most_common(10):
             lines.append(f"  {label} {count:,}x: {reason}")
     return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    """Return a count with its noun, plural unless it is one."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _reason_kind(rejection: Rejection) -> str:
