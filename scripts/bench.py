@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_goals
 import bench_index
 import bench_latency
+import bench_profile
 import bench_queries
 import bench_report
 import bench_serve
@@ -35,7 +36,7 @@ from bench_common import (
 from bench_engines import PeerEngine, SearchsvcEngine
 from bench_peer import fts5_available
 
-COMMANDS = ["index", "latency", "load", "relevance", "memory", "all"]
+COMMANDS = ["index", "latency", "load", "relevance", "memory", "all", "profile"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -74,6 +75,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--stale-ok",
         action="store_true",
         help="reuse the newest cached searchsvc index even if searchsvc's code changed since",
+    )
+    ap.add_argument(
+        "--profile-records", type=int, default=1000, help="records the profiled build indexes"
     )
     return ap.parse_args(argv)
 
@@ -149,6 +153,17 @@ def step_pages(args, corpus, known_only: bool) -> dict:
     return out
 
 
+def step_profile(args, corpus) -> None:
+    """Profile searchsvc's results pages (cached index) and a small one-process build."""
+    known = bench_queries.known_items(args.queries, args.sample)
+    queries = known + bench_queries.page_queries(known, bench_index.peer_db(corpus))
+    engine = SearchsvcEngine(bench_index.searchsvc_dir(corpus))
+    bench_latency.warm_up([engine])
+    bench_profile.profile_search(engine, queries)
+    engine.close()
+    bench_profile.profile_build(corpus.path, args.profile_records)
+
+
 def run(args) -> dict:
     """Run the requested steps and return everything measured."""
     corpus = prepare_corpus(args.corpus, args.limit, args.queries)
@@ -167,6 +182,8 @@ def run(args) -> dict:
         bench_report.index_table(report["index"])
     if cmd in ("relevance", "latency", "all"):
         report.update(step_pages(args, corpus, known_only=cmd == "relevance"))
+    if cmd == "profile":
+        step_profile(args, corpus)
     if cmd in ("load", "memory", "all"):
         report.update(bench_serve.step_serve(args, corpus, load=cmd != "memory"))
     report["machine"]["load_after"] = os.getloadavg()
