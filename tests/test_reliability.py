@@ -84,15 +84,15 @@ def cli(
     )
 
 
-def popen(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `searchsvc ARGS` in its own process group and return it."""
+def popen(*args: str | Path, quiet: bool = False) -> subprocess.Popen[str]:
+    """Start `searchsvc ARGS` in its own process group (output piped unless quiet)."""
+    out = subprocess.DEVNULL if quiet else subprocess.PIPE
     return subprocess.Popen(
         [str(SEARCHSVC), *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=out,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
 
@@ -445,7 +445,7 @@ def spread(n: int, duration: float, rnd: random.Random) -> list[float]:
 
 def kill_after(args: Sequence[str | Path], delay: float) -> int | None:
     """Start `searchsvc ARGS`, SIGKILL its process group after delay; return its code if done."""
-    proc = popen(*args)
+    proc = popen(*args, quiet=True)
     try:
         return proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -703,7 +703,7 @@ def _pieces() -> None:
 def test_reindex_under_load_switches_cleanly(tmp_path: Path) -> None:
     """Searches at >= 20/s during a rebuild: none fails, none mixes, A before and B after."""
     figures = reindex_under_load(
-        tmp_path, {"a": 100, "b": 500}, ["a", "b"], rate=25, dwell=1.5, grace=5.0
+        tmp_path, {"a": 60, "b": 300}, ["a", "b"], rate=25, dwell=1.0, grace=4.0
     )
     assert figures["problems"] == [], figures["problems"][:20]
     assert figures["rate"] >= 20, figures
@@ -712,7 +712,7 @@ def test_reindex_under_load_switches_cleanly(tmp_path: Path) -> None:
 
 def test_kills_during_build_leave_live_index_answering(tmp_path: Path) -> None:
     """Builds SIGKILLed at 5 spread moments: same answers from the live index; next build works."""
-    figures = kills_during_build(tmp_path, n_a=60, n_b=400, kills=5, seed=7)
+    figures = kills_during_build(tmp_path, n_a=40, n_b=200, kills=5, seed=7)
     assert figures["problems"] == [], figures
     assert figures["kills"] >= 4, figures
     assert figures["kills_leaving_old_live"] >= 3, figures
@@ -720,14 +720,14 @@ def test_kills_during_build_leave_live_index_answering(tmp_path: Path) -> None:
 
 def test_kills_during_update_keep_index_consistent(tmp_path: Path) -> None:
     """Updates SIGKILLed at 5 spread moments: readable, nothing lost or doubled; next completes."""
-    figures = kills_during_update(tmp_path, n_keep=100, n_change=40, n_new=300, kills=5, seed=8)
+    figures = kills_during_update(tmp_path, n_keep=60, n_change=20, n_new=120, kills=5, seed=8)
     assert figures["problems"] == [], figures
     assert figures["kills"] >= 4, figures
 
 
 def test_two_builds_at_once_one_proceeds(tmp_path: Path) -> None:
     """Two builds started together: exactly one succeeds; the other exits at once, saying why."""
-    got = concurrent_builds(tmp_path, n=400)
+    got = concurrent_builds(tmp_path, n=200)
     codes = [e[1] for e in got["ended"]]
     assert sorted(c == 0 for c in codes) == [False, True], got["ended"]
     winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
@@ -746,10 +746,11 @@ def test_disk_full_build_fails_cleanly_and_live_index_serves(tmp_path: Path) -> 
     with small_tmpfs(tmp_path / "small", "2m") as small:
         a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
         write_archive(a, "a", "markera", 40, seed=1)
-        write_archive(b, "b", "markerb", 1000, seed=2)
+        write_archive(b, "b", "markerb", 400, seed=2)
         index = small / "index"
         build(index, a)
         want = answers(index, BUILD_QUERIES)
+        fill(small, leave=400_000)  # about a third of what B's generation needs
         done = cli("index", "build", b, "--index", index)
         message = done.stdout + done.stderr
         assert done.returncode != 0, message
@@ -758,14 +759,16 @@ def test_disk_full_build_fails_cleanly_and_live_index_serves(tmp_path: Path) -> 
         assert answers(index, BUILD_QUERIES) == want
         with serve(index, workers=1) as server:
             assert classify(server.get(f"/api/search?q={COMMON}&per_page=20"), {"a": 40}) == "a"
-        build(index, a)  # the next run needs no manual clean-up
+        (small / "ballast").unlink()  # the operator frees space; nothing else is cleaned
+        build(index, a)
         assert answers(index, BUILD_QUERIES) == want
+        assert not [p for p in index.iterdir() if "partial" in p.name or "tmp" in p.name]
 
 
 def test_killed_worker_is_replaced_and_service_keeps_answering(tmp_path: Path) -> None:
     """SIGKILL a gunicorn worker mid-request: later requests succeed; a new worker appears."""
     src = tmp_path / "a.jsonl"
-    write_archive(src, "a", "markera", 300, seed=1)
+    write_archive(src, "a", "markera", 100, seed=1)
     build(tmp_path / "index", src)
     with serve(tmp_path / "index", workers=2) as server:
         figures = worker_crash(server, crashes=2, requests_after=20)
