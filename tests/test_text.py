@@ -364,6 +364,54 @@ def test_from_telex_rejects(typed: str) -> None:
     assert from_telex(typed) is None
 
 
+WORDS = str.split(
+    "quận Tây Hồ phường Quảng An Nhật Tân Yên Phụ Bưởi Thụy Khuê Xuân La thành phố Hà Nội "
+    "ủy ban nhân dân hội đồng mặt trận tổ quốc kế hoạch quyết định thông báo nghị quyết "
+    "chỉ thị cải cách hành chính an ninh trật tự văn hóa thể thao giáo dục đào tạo y tế "
+    "người dân được việc trường học đường phố giải phóng mặt bằng khuyến khích thuở hòa "
+    "khỏe thủy lợi nguyễn trần lê phạm huỳnh hoàng ngoài xoáy khuya khuỷu giữa giường quý"
+)
+TELEX_KEYS = {"â": "aa", "ă": "aw", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw", "đ": "dd"}
+TONE_KEYS = dict(zip("\u0301\u0300\u0309\u0303\u0323", "sfrxj", strict=True))
+
+
+def to_telex(word: str) -> str:
+    """Type a Vietnamese word in Telex: modifiers after their letter, the tone at the end."""
+    keys, tone = [], ""
+    for c in word:
+        base = "".join(x for x in nfd(c) if x not in TONE_KEYS)
+        tone += "".join(TONE_KEYS[x] for x in nfd(c) if x in TONE_KEYS)
+        base = unicodedata.normalize("NFC", base)
+        key = TELEX_KEYS.get(base.lower(), base.lower())
+        keys.append(key.upper() if c.isupper() else key)
+    return "".join(keys) + tone
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=2, max_size=6))
+def test_from_telex_reads_back_typed_vietnamese(words: list[str]) -> None:
+    text = " ".join(words)
+    typed = " ".join(to_telex(w) for w in words)
+    expected = " ".join(syllable.canonical(w.lower()) for w in words)
+    result = from_telex(typed)
+    if typed == text:
+        assert result is None
+    else:
+        assert result is not None and result.lower() == expected
+
+
+PLAIN = str.split(
+    "tay ho ha noi thi dua quan phuong nguoi duong viec tien truong hoc sinh cong an kinh "
+    "te xa hoi van hoa the thao ke hoach quyet dinh thong bao nghi chi uy ban nhan dan "
+    "mat tran to quoc giai phong khuyen khich thuy loi nguyen tran le huynh hoang ngoai "
+    "xoay khuya gi"
+)
+
+
+@given(st.lists(st.sampled_from(PLAIN), min_size=1, max_size=6))
+def test_from_telex_leaves_unaccented_vietnamese(words: list[str]) -> None:
+    assert from_telex(" ".join(words)) is None
+
+
 def test_from_telex_keeps_accented_words_and_punctuation() -> None:
     assert from_telex("phát ddoongj, thi ddua!") == "phát động, thi đua!"
 
