@@ -140,11 +140,13 @@ class TermCounts(fields.FieldType):  # type: ignore[misc]
     `index()` accepts a term list (what `document()` passes) or a raw string.
     """
 
-    def __init__(self, kind: str, scorable: bool = True) -> None:
+    def __init__(self, kind: str) -> None:
         if kind not in _KINDS:
             raise ValueError(f"unknown term kind {kind!r}")
         mode = "accent" if kind == "accented" else "fold"
-        super().__init__(formats.Existence(), VietTokenizer(mode), scorable=scorable)
+        # Always scorable: Whoosh looks up a field length for every posting it writes, and for
+        # a field without a length column that lookup is a stat() call (a third of the time).
+        super().__init__(formats.Existence(), VietTokenizer(mode), scorable=True)
         self.kind = kind
 
     def _terms(self, value: str | Iterable[str]) -> Iterable[str]:
@@ -173,12 +175,12 @@ def build_schema() -> fields.Schema:
         source=fields.ID(stored=True),
         hash=fields.STORED(),
         title_f=TermCounts("folded"),
-        title_a=TermCounts("accented", scorable=False),
-        title_p=TermCounts("pairs", scorable=False),
+        title_a=TermCounts("accented"),
+        title_p=TermCounts("pairs"),
         body_f=TermCounts("folded"),
-        body_a=TermCounts("accented", scorable=False),
-        body_p=TermCounts("pairs", scorable=False),
-        docnum=TermCounts("docnums", scorable=False),
+        body_a=TermCounts("accented"),
+        body_p=TermCounts("pairs"),
+        docnum=TermCounts("docnums"),
         title_col=fields.COLUMN(columns.VarBytesColumn()),
         minutes=fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
         published=fields.DATETIME(stored=True, sortable=True),
