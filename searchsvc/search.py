@@ -160,6 +160,14 @@ class _Loaded:
     suggester: Suggester | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def warm(self) -> None:
+        """Build the suggester and the spelling vocabulary ahead of the first request."""
+        try:
+            self.get_suggester()
+            spelling.vocabulary(self.snap)
+        except Exception:
+            return
+
     def get_suggester(self) -> Suggester:
         """Return the generation's suggester, building it on first use."""
         with self.lock:
@@ -236,8 +244,11 @@ class Searcher:
     opened beside the old one, which keeps serving requests already running.
     """
 
-    def __init__(self, index_dir: Path, settings: config.Settings | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, settings: config.Settings | None = None, warm: bool = True
+    ) -> None:
         self.index_dir = Path(index_dir)
+        self.warm_in_background = warm
         self.settings = settings or config.Settings(index=self.index_dir)
         self._loaded: _Loaded | None = None
         self._retired: _Loaded | None = None
@@ -278,6 +289,8 @@ class Searcher:
         if self._retired is not None:
             self._retired.snap.close()
         self._retired, self._loaded = self._loaded, fresh
+        if self.warm_in_background:
+            threading.Thread(target=fresh.warm, name="searchsvc-warm", daemon=True).start()
         with self._results_lock:
             self._results.clear()
 
@@ -424,7 +437,7 @@ def _built_at(path: Path) -> str | None:
     try:
         meta = generations.read_json(path / generations.META)
         if isinstance(meta, dict) and meta.get("built_at"):
-            return str(meta.get("last_update") or meta["built_at"])
+            return str(meta["built_at"])
     except Exception:
         pass
     return datetime.fromtimestamp(path.stat().st_mtime, VN_TZ).isoformat()

@@ -64,8 +64,8 @@ class PostingsCache:
                 self.used -= ids.nbytes + ws.nbytes + 100
 
 
-def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[list[Any], list[Any]]:
-    """Return the raw (ids, weights) lists of one term in one segment."""
+def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any, Any]:
+    """Return the (ids, weights) arrays of one term in one segment."""
     matcher = reader.postings(fieldname, term)
     if not isinstance(matcher, W3LeafMatcher):
         ids, weights = [], []
@@ -73,22 +73,32 @@ def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[list
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return [np.array(ids, dtype=np.int64)], [np.array(weights, dtype=np.float32)]
-    id_blocks: list[Any] = []
-    w_blocks: list[Any] = []
-    while not matcher._atend:  # read whole blocks: far cheaper than per-posting calls
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    # Read whole blocks (far cheaper than per-posting calls) into flat lists; each block's
+    # ids are deltas starting from 0, so subtract the previous block's last id at its start.
+    deltas: list[int] = []
+    weights_out: list[float] = []
+    starts: list[int] = []
+    previous_max: list[int] = []
+    last = 0
+    while not matcher._atend:
         matcher._read_data()
-        deltas, weights, _ = matcher._data
-        id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
+        block_ids, block_weights, _ = matcher._data
+        starts.append(len(deltas))
+        previous_max.append(last)
+        last = matcher._maxid
+        deltas.extend(block_ids)
         count = matcher._blocklength
-        if weights is None:
-            w_blocks.append(np.ones(count, dtype=np.float32))
-        elif isinstance(weights, float):
-            w_blocks.append(np.full(count, weights, dtype=np.float32))
+        if block_weights is None:
+            weights_out.extend([1.0] * count)
+        elif isinstance(block_weights, float):
+            weights_out.extend([block_weights] * count)
         else:
-            w_blocks.append(np.array(weights, dtype=np.float32))
+            weights_out.extend(block_weights)
         matcher._next_block()
-    return id_blocks, w_blocks
+    ids = np.array(deltas, dtype=np.int64)
+    ids[starts] -= np.array(previous_max, dtype=np.int64)
+    return np.cumsum(ids), np.array(weights_out, dtype=np.float32)
 
 
 def _column_list(reader: IndexReader, fieldname: str, column: Any = None) -> list[Any]:
@@ -134,8 +144,8 @@ class Snapshot:
             if (fieldname, term) not in reader:
                 continue
             ids, ws = _leaf_postings(reader, fieldname, term)
-            id_parts.extend(block + offset for block in ids)
-            w_parts.extend(ws)
+            id_parts.append(ids + offset)
+            w_parts.append(ws)
         if id_parts:
             value = (np.concatenate(id_parts).astype(np.int32), np.concatenate(w_parts))
         else:

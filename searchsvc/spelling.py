@@ -29,7 +29,7 @@ _LOCK = threading.Lock()
 RARE = 3
 
 
-def _vocabulary(snap: Snapshot) -> tuple[dict[str, int], dict[str, str]]:
+def vocabulary(snap: Snapshot) -> tuple[dict[str, int], dict[str, str]]:
     """Return folded syllable -> document frequency, and folded -> best accented form."""
     with _LOCK:
         memo = snap.memo.get("vocabulary")
@@ -120,7 +120,7 @@ def correct(
     snap: Snapshot, parsed: Any, request: SearchRequest, total: int, scorer: Scorer
 ) -> str | None:
     """Return a corrected query that finds more than `total` articles, or None."""
-    vocab, accents = _vocabulary(snap)
+    vocab, accents = vocabulary(snap)
     folded = _plain_words(parsed)
     suggestion = parsed.searched
     changed = False
