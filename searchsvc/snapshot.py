@@ -68,7 +68,8 @@ def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any,
     """Return the (ids, weights) arrays of one term in one segment."""
     matcher = reader.postings(fieldname, term)
     if not isinstance(matcher, W3LeafMatcher):
-        ids, weights = [], []
+        ids: list[int] = []
+        weights: list[float] = []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
@@ -96,9 +97,9 @@ def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any,
         else:
             weights_out.extend(block_weights)
         matcher._next_block()
-    ids = np.array(deltas, dtype=np.int64)
-    ids[starts] -= np.array(previous_max, dtype=np.int64)
-    return np.cumsum(ids), np.array(weights_out, dtype=np.float32)
+    flat = np.array(deltas, dtype=np.int64)
+    flat[starts] -= np.array(previous_max, dtype=np.int64)
+    return np.cumsum(flat), np.array(weights_out, dtype=np.float32)
 
 
 def _column_list(reader: IndexReader, fieldname: str, column: Any = None) -> list[Any]:
