@@ -165,8 +165,15 @@ def step_profile(args, corpus) -> None:
     bench_profile.profile_build(corpus.path, args.profile_records)
 
 
+def _save(report: dict, command: str) -> str:
+    """Write the run so far as JSON in .bench/ and return the file's name."""
+    name = "last-run.json" if command == "all" else f"last-{command}.json"
+    (BENCH_DIR / name).write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))
+    return name
+
+
 def run(args) -> dict:
-    """Run the requested steps and return everything measured."""
+    """Run the requested steps and return everything measured (saved after each step)."""
     corpus = prepare_corpus(args.corpus, args.limit, args.queries)
     bench_index.STALE_OK = args.stale_ok
     report: dict = {
@@ -182,8 +189,10 @@ def run(args) -> dict:
     else:
         report["index"] = bench_index.ensure(corpus)
         bench_report.index_table(report["index"])
+    _save(report, cmd)
     if cmd in ("relevance", "latency", "all"):
         report.update(step_pages(args, corpus, known_only=cmd == "relevance"))
+        _save(report, cmd)
     if cmd == "profile":
         step_profile(args, corpus)
     if cmd in ("load", "memory", "all"):
@@ -207,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     report = run(args)
     report["seconds"] = time.monotonic() - start
-    name = "last-run.json" if args.command == "all" else f"last-{args.command}.json"
-    (BENCH_DIR / name).write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))
+    name = _save(report, args.command)
     m = report["machine"]
     print(
         f"\n{m['argv']} | {m['date']} | {m['nproc']} cores, {m['memory_gib']} GiB | "
