@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 
 from searchsvc import config, facets, spelling, text
-from searchsvc.errors import BadRequest, IndexUnavailable, NotFound, SearchError
+from searchsvc.errors import BadRequest, NotFound
+from searchsvc.live import LiveIndex, built_at
 from searchsvc.query import ParsedQuery, understand
 from searchsvc.ranking import Scored, Scorer, refine_adjacency, score_query
 from searchsvc.schema import NO_DATE, VN_TZ
-from searchsvc.snapshot import BoolArray, Snapshot, open_snapshot
+from searchsvc.snapshot import BoolArray, Snapshot
 from searchsvc.snippets import make_snippet
-from searchsvc.suggest import Suggester, build_suggester
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -138,45 +138,6 @@ def _iso(value: Any) -> str | None:
     return None
 
 
-def _locate(index_dir: Path) -> tuple[Path, str] | None:
-    """Return the live generation directory and its switch token, or None."""
-    from searchsvc import generations
-
-    token = generations.generation_token(index_dir)
-    live = generations.live_generation(index_dir)
-    if live is not None and token is not None:
-        return live, token
-    toc = sorted(index_dir.glob("_MAIN_*.toc")) if index_dir.is_dir() else []
-    if toc:  # a plain Whoosh index directory without generations
-        return index_dir, f"direct:{toc[-1].name}:{toc[-1].stat().st_mtime_ns}"
-    return None
-
-
-@dataclass
-class _Loaded:
-    """A snapshot with its lazily built helpers."""
-
-    snap: Snapshot
-    suggester: Suggester | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def warm(self) -> None:
-        """Build the suggester and the spelling vocabulary ahead of the first request."""
-        try:
-            self.get_suggester()
-            spelling.vocabulary(self.snap)
-        except Exception:
-            return
-
-    def get_suggester(self) -> Suggester:
-        """Return the generation's suggester, building it on first use."""
-        with self.lock:
-            if self.suggester is None:
-                live = [t for t, ok in zip(self.snap.titles, self.snap.live, strict=False) if ok]
-                self.suggester = build_suggester(live)
-            return self.suggester
-
-
 def _filters(snap: Snapshot, request: SearchRequest) -> dict[str, BoolArray]:
     """Return one mask per active filter."""
     out: dict[str, BoolArray] = {}
@@ -248,49 +209,15 @@ class Searcher:
         self, index_dir: Path, settings: config.Settings | None = None, warm: bool = True
     ) -> None:
         self.index_dir = Path(index_dir)
-        self.warm_in_background = warm
         self.settings = settings or config.Settings(index=self.index_dir)
-        self._loaded: _Loaded | None = None
-        self._retired: _Loaded | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
         self._results: OrderedDict[tuple[str, SearchRequest], SearchResult] = OrderedDict()
         self._results_lock = threading.Lock()
+        self._live = LiveIndex(
+            self.index_dir, self.settings.reload_interval_s, warm, self._forget_results
+        )
 
-    def _current(self) -> _Loaded:
-        """Return the loaded generation, reopening it when the live one changed."""
-        loaded = self._loaded
-        now = time.monotonic()
-        if loaded is not None and now - self._checked < self.settings.reload_interval_s:
-            return loaded
-        with self._lock:
-            if self._loaded is not None and now - self._checked < self.settings.reload_interval_s:
-                return self._loaded
-            self._checked = now
-            located = _locate(self.index_dir)
-            if located is None:
-                if self._loaded is not None:
-                    return self._loaded
-                raise IndexUnavailable(f"no index at {self.index_dir}: build one first")
-            path, token = located
-            if self._loaded is None or self._loaded.snap.token != token:
-                self._switch(path, token)
-            assert self._loaded is not None
-            return self._loaded
-
-    def _switch(self, path: Path, token: str) -> None:
-        """Open a new generation and make it current; keep the old one if that fails."""
-        try:
-            fresh = _Loaded(open_snapshot(path, token))
-        except SearchError:
-            if self._loaded is not None:
-                return
-            raise
-        if self._retired is not None:
-            self._retired.snap.close()
-        self._retired, self._loaded = self._loaded, fresh
-        if self.warm_in_background:
-            threading.Thread(target=fresh.warm, name="searchsvc-warm", daemon=True).start()
+    def _forget_results(self) -> None:
+        """Drop cached results (the live generation changed)."""
         with self._results_lock:
             self._results.clear()
 
@@ -298,7 +225,7 @@ class Searcher:
         """Run one search."""
         started = time.perf_counter()
         validate(request)
-        loaded = self._current()
+        loaded = self._live.current()
         key = (loaded.snap.token, request)
         with self._results_lock:
             cached = self._results.get(key)
@@ -366,11 +293,11 @@ class Searcher:
         if not isinstance(prefix, str) or not prefix.strip():
             return []
         limit = max(0, min(int(limit), 50))
-        return self._current().get_suggester().suggest(prefix, limit)
+        return self._live.current().get_suggester().suggest(prefix, limit)
 
     def article(self, article_id: str) -> dict[str, object]:
         """Return the full stored article; raise NotFound for an unknown id."""
-        snap = self._current().snap
+        snap = self._live.current().snap
         docnum = _docnum_of(snap, str(article_id))
         if docnum is None:
             raise NotFound(f"no article with id {str(article_id)[:80]!r}")
@@ -388,11 +315,11 @@ class Searcher:
 
     def stats(self) -> dict[str, object]:
         """Return documents, generation and built-at of the loaded index."""
-        snap = self._current().snap
+        snap = self._live.current().snap
         return {
             "documents": int(np.count_nonzero(snap.live)),
             "generation": snap.path.name,
-            "built_at": _built_at(snap.path),
+            "built_at": built_at(snap.path),
             "categories": list(snap.categories),
         }
 
@@ -428,16 +355,3 @@ def _docnum_of(snap: Snapshot, article_id: str) -> int | None:
         if snap.live[docnum]:
             return int(docnum)
     return None
-
-
-def _built_at(path: Path) -> str | None:
-    """Return when a generation was built, from its metadata or the directory time."""
-    from searchsvc import generations
-
-    try:
-        meta = generations.read_json(path / generations.META)
-        if isinstance(meta, dict) and meta.get("built_at"):
-            return str(meta["built_at"])
-    except Exception:
-        pass
-    return datetime.fromtimestamp(path.stat().st_mtime, VN_TZ).isoformat()
