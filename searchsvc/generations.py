@@ -210,14 +210,18 @@ class LockHolder:
         return f"pid {pid} ({self.command or 'unknown command'}), running since {self.since}"
 
 
-def _read_holder(fd: int) -> LockHolder:
-    """Read the holder record another writer left in the lock file."""
-    raw = os.pread(fd, 4096, 0).decode("utf-8", "replace")
-    try:
-        data = json.loads(raw)
-        return LockHolder(int(data["pid"]), str(data["command"]), str(data["since"]))
-    except (ValueError, KeyError, TypeError):
-        return LockHolder(None, "", "an unknown time")
+def _read_holder(fd: int, patience_s: float = 1.0) -> LockHolder:
+    """Read the holder record of the lock file, waiting briefly for a holder that just locked."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        raw = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        try:
+            data = json.loads(raw)
+            return LockHolder(int(data["pid"]), str(data["command"]), str(data["since"]))
+        except (ValueError, KeyError, TypeError):
+            if time.monotonic() > deadline:
+                return LockHolder(None, "", "an unknown time")
+            time.sleep(0.01)
 
 
 def utc_now() -> str:

@@ -13,11 +13,15 @@ any `spawn` use, a script that calls a build must guard its top level with
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import queue
 import resource
 import shutil
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
@@ -33,6 +37,7 @@ from searchsvc.errors import IndexBuildError
 
 INDEX_NAME = "MAIN"
 _POLL_S = 0.5
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -117,8 +122,22 @@ def _next_batch(jobs: Any, parent_pid: int) -> list[Article] | None:
                 os._exit(1)
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; exit now if it already has.
+
+    Polling alone is not enough: a parent killed while writing a batch leaves a worker
+    blocked for ever reading the rest of it.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def _worker_main(gen_dir: str, limitmb: int, jobs: Any, results: Any, parent_pid: int) -> None:
     """Index the batches a parent sends, then report the finished segment."""
+    _die_with_parent(parent_pid)
     try:
         ix = windex.open_dir(gen_dir, indexname=INDEX_NAME)
         writer = FastSegmentWriter(ix, _lk=False, limitmb=limitmb)
