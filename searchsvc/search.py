@@ -351,7 +351,7 @@ def _docnum_of(snap: Snapshot, article_id: str) -> int | None:
     """Return the live docnum of an article id, or None."""
     if not article_id or len(article_id) > 500:
         return None
-    for docnum in snap.searcher.document_numbers(id=article_id):
+    for docnum in snap.document_numbers(article_id):
         if snap.live[docnum]:
             return int(docnum)
     return None

@@ -132,6 +132,8 @@ class Snapshot:
     titles: list[str]
     cache: PostingsCache = field(default_factory=PostingsCache)
     memo: dict[str, Any] = field(default_factory=dict)
+    # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
+    io_lock: threading.RLock = field(default_factory=threading.RLock)
 
     def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return global docnums and weights of a term in a field (cached)."""
@@ -141,12 +143,13 @@ class Snapshot:
             return hit
         id_parts: list[Any] = []
         w_parts: list[Any] = []
-        for reader, offset in self.leaves:
-            if (fieldname, term) not in reader:
-                continue
-            ids, ws = _leaf_postings(reader, fieldname, term)
-            id_parts.append(ids + offset)
-            w_parts.append(ws)
+        with self.io_lock:
+            for reader, offset in self.leaves:
+                if (fieldname, term) not in reader:
+                    continue
+                ids, ws = _leaf_postings(reader, fieldname, term)
+                id_parts.append(ids + offset)
+                w_parts.append(ws)
         if id_parts:
             value = (np.concatenate(id_parts).astype(np.int32), np.concatenate(w_parts))
         else:
@@ -156,16 +159,24 @@ class Snapshot:
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents contain a term."""
-        return int(self.searcher.doc_frequency(fieldname, term))
+        with self.io_lock:
+            return int(self.searcher.doc_frequency(fieldname, term))
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """Return the stored fields of a document."""
-        fields: dict[str, Any] = self.searcher.stored_fields(docnum)
+        with self.io_lock:
+            fields: dict[str, Any] = self.searcher.stored_fields(docnum)
         return fields
+
+    def document_numbers(self, article_id: str) -> list[int]:
+        """Return every docnum (live or deleted) indexed under an article id."""
+        with self.io_lock:
+            return [int(d) for d in self.searcher.document_numbers(id=article_id)]
 
     def close(self) -> None:
         """Release the readers (only once no request uses this snapshot)."""
-        self.searcher.close()
+        with self.io_lock:
+            self.searcher.close()
 
 
 def _lengths(reader: IndexReader, fieldname: str, count: int) -> Any:
