@@ -1,0 +1,160 @@
+"""`searchsvc index`: build, update, status, rollback through click and as a real command."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchsvc import archive
+from searchsvc import generations as gens
+from searchsvc.cli import main
+
+SEARCHSVC = Path(sys.executable).with_name("searchsvc")
+
+
+def write_archive(path: Path, prefix: str, marker: str, n: int) -> None:
+    """Write n short JSONL articles carrying the marker word."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            record = {
+                "id": f"{prefix}-{i:04d}",
+                "title": f"Thông báo {marker} số {i}",
+                "body": f"Ủy ban nhân dân quận Tây Hồ thông báo {marker} lần {i}.",
+                "date": "2023-03-09",
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    """Invoke `searchsvc ARGS` in-process; return the exit code and all output."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_build_and_status_json_on_the_sample_archive(tmp_path: Path) -> None:
+    sample = list(archive.read_sources([archive.sample_archive()]))
+    if not sample:
+        pytest.skip("the bundled sample archive is empty")
+    index = tmp_path / "index"
+    code, out = run("index", "build", "--index", index, "--json")
+    assert code == 0, out
+    built = json.loads(out)
+    assert built["indexed"] == built["documents"] == len(sample)
+    assert built["generation"] == "gen-000001" and built["docs_per_second"] > 0
+    code, out = run("index", "status", "--json", "--index", index)
+    assert code == 0, out
+    st = json.loads(out)
+    assert (st["live"], st["documents"]) == ("gen-000001", len(sample))
+    assert st["sources"] == [str(archive.sample_archive())] and st["size_bytes"] > 0
+
+
+def test_build_summary_and_report_of_rejections(tmp_path: Path) -> None:
+    src, index, report = tmp_path / "a.jsonl", tmp_path / "index", tmp_path / "rej.jsonl"
+    write_archive(src, "a", "alpha", 6)
+    with src.open("a", encoding="utf-8") as out:
+        out.write('{"id": "a-0001", "body": "lặp"}\n{"id": "x"}\n')
+    code, out = run("index", "build", src, "--index", index, "--report", report)
+    assert code == 0, out
+    for figure in ("read", "indexed", "rejected", "duplicates", "articles/s"):
+        assert figure in out
+    assert "Built gen-000001" in out and "by reason" in out
+    lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert {r["line"] for r in lines} == {7, 8}
+    assert all(r["path"] == str(src) and r["reason"] for r in lines)
+    assert any("duplicate" in r["reason"] for r in lines)
+
+
+def test_update_rollback_and_status_text(tmp_path: Path) -> None:
+    src, more, index = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 5)
+    write_archive(more, "b", "bravo", 3)
+    assert run("index", "build", src, "--index", index)[0] == 0
+    code, out = run("index", "update", more, "--index", index, "--json")
+    assert code == 0, out
+    up = json.loads(out)
+    assert (up["added"], up["changed"], up["documents"], up["generation"]) == (
+        3,
+        0,
+        8,
+        "gen-000002",
+    )
+    code, out = run("index", "update", more, "--index", index)
+    assert code == 0 and "No changes" in out and "3 unchanged" in out
+    code, out = run("index", "status", "--index", index)
+    assert code == 0 and "gen-000002 is live" in out and "3 added" in out and "older" in out
+    code, out = run("index", "rollback", "--index", index)
+    assert code == 0 and "gen-000001 is live again (5 documents)" in out
+    assert gens.live_generation(index) == index / "gen-000001"
+
+
+def test_errors_are_plain_messages(tmp_path: Path) -> None:
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 3)
+    cases = [
+        (("index", "update", src, "--index", index), "run `searchsvc index build`"),
+        (("index", "rollback", "--index", index), "nothing to roll back"),
+        (("index", "build", tmp_path / "missing.jsonl", "--index", index), "source not found"),
+    ]
+    for args, message in cases:
+        code, out = run(*args)
+        assert code == 1 and message in out and "Traceback" not in out, out
+    assert run("index", "build", src, "--index", index)[0] == 0
+    code, out = run("index", "rollback", "--index", index)
+    assert code == 1 and "no generation older than gen-000001" in out
+    with gens.writer_lock(index, "searchsvc index build other"):
+        code, out = run("index", "build", src, "--index", index)
+    assert code == 1 and f"pid {os.getpid()}" in out and "Traceback" not in out
+
+
+def test_status_of_an_empty_directory(tmp_path: Path) -> None:
+    code, out = run("index", "status", "--index", tmp_path / "none")
+    assert code == 0 and "No index" in out
+    code, out = run("index", "status", "--json", "--index", tmp_path / "none")
+    assert code == 0 and json.loads(out)["live"] is None
+
+
+def test_real_command_uses_searchsvc_index_and_draws_progress_on_a_terminal(
+    tmp_path: Path,
+) -> None:
+    if not SEARCHSVC.exists():
+        pytest.skip(f"{SEARCHSVC} is not installed")
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 300)
+    env = {**os.environ, "SEARCHSVC_INDEX": str(index)}
+    quiet = subprocess.run(
+        [SEARCHSVC, "index", "build", src], capture_output=True, text=True, env=env, check=True
+    )
+    assert "articles/s" in quiet.stdout and quiet.stderr == ""  # no progress off a terminal
+    leader, follower = pty.openpty()
+    try:
+        subprocess.run(
+            [SEARCHSVC, "index", "build", src],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        os.close(follower)
+        drawn = b""
+        while chunk := _read(leader):
+            drawn += chunk
+    finally:
+        os.close(leader)
+    assert b"articles/s" in drawn and b"\r" in drawn
+    assert gens.live_generation(index) == index / "gen-000002"
+
+
+def _read(fd: int) -> bytes:
+    """Read what a pseudo-terminal holds; b'' at its end."""
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO once the other side is closed
+        return b""
