@@ -9,6 +9,7 @@ Public API (used by `searchsvc.text`, which re-exports what other modules need):
 - `canonical(word)`: a lowercase NFC word with its tone moved to the canonical place.
 - `telex_word(word)`: convert one lowercase Telex-typed word -> (result, how keys acted).
 - `is_valid(syl, tone)`: whether a parsed syllable is spelled right and its tone fits.
+- `ONSETS`, `NUCLEI`, `CODAS`: the spelling inventory (toneless, lowercase).
 - `is_plain(word)`: whether an ASCII word is a syllable typed without marks (nguoi, duong).
 
 Placement is the traditional one: in an open syllable of two plain vowels the tone sits
@@ -52,8 +53,8 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-_ONSETS = _words("ngh ng nh ch gh gi kh ph th tr qu b c d đ g h k l m n p r s t v x")
-_CODAS = frozenset(_words("c ch m n ng nh p t")) | {""}
+ONSETS = _words("ngh ng nh ch gh gi kh ph th tr qu b c d đ g h k l m n p r s t v x")
+CODAS = frozenset(_words("c ch m n ng nh p t")) | {""}
 _STOP_CODAS = frozenset(_words("c ch p t"))
 _OPEN_ONLY = frozenset(
     _words(
@@ -63,7 +64,7 @@ _OPEN_ONLY = frozenset(
 )
 _CLOSED_ONLY = frozenset(_words("ă â iê yê uô ươ oă uâ uyê oo"))
 _EITHER = frozenset(_words("a e ê i o ô ơ u ư oa oe uê uy"))
-_NUCLEI = _OPEN_ONLY | _CLOSED_ONLY | _EITHER
+NUCLEI = _OPEN_ONLY | _CLOSED_ONLY | _EITHER
 _PALATAL_OK = frozenset(_words("a ê i y oa uê uy"))  # nuclei that take ch/nh
 _FRONT = frozenset("eêiy")
 
@@ -92,7 +93,7 @@ def split_tone(word: str) -> tuple[str, list[int]]:
 
 def _onset(bare: str) -> str:
     """Return the longest onset spelling that starts the toneless word."""
-    for onset in _ONSETS:
+    for onset in ONSETS:
         if bare.startswith(onset):
             rest = bare[len(onset) :]
             if onset in ("gi", "qu") and not (rest and rest[0] in VOWELS):
@@ -109,11 +110,11 @@ def parse(bare: str) -> Syllable | None:
     while end < len(bare) and bare[end] in VOWELS:
         end += 1
     nucleus, coda = bare[len(onset) : end], bare[end:]
-    if not nucleus or coda not in _CODAS:
+    if not nucleus or coda not in CODAS:
         return None
     if (nucleus in _OPEN_ONLY and coda) or (nucleus in _CLOSED_ONLY and not coda):
         return None
-    if nucleus not in _NUCLEI:
+    if nucleus not in NUCLEI:
         return None
     return Syllable(onset, nucleus, coda)
 
@@ -144,8 +145,8 @@ def is_valid(syl: Syllable, tone: int) -> bool:
 
 
 _PLAIN = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u", "đ": "d"}
-_PLAIN_OPEN = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in _NUCLEI - _CLOSED_ONLY)
-_PLAIN_CLOSED = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in _NUCLEI - _OPEN_ONLY)
+_PLAIN_OPEN = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in NUCLEI - _CLOSED_ONLY)
+_PLAIN_CLOSED = frozenset("".join(_PLAIN.get(c, c) for c in n) for n in NUCLEI - _OPEN_ONLY)
 
 
 def is_plain(word: str) -> bool:
@@ -155,7 +156,7 @@ def is_plain(word: str) -> bool:
     while end < len(word) and word[end] in "aeiouy":
         end += 1
     nucleus, coda = word[len(onset) : end], word[end:]
-    if coda not in _CODAS:
+    if coda not in CODAS:
         return False
     return nucleus in (_PLAIN_CLOSED if coda else _PLAIN_OPEN)
 

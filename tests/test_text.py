@@ -152,9 +152,39 @@ def test_accent_key_examples() -> None:
     assert accent_key("Người") == "người"
 
 
+def all_tone_placements() -> list[str]:
+    """Return every syllable of the inventory with its tone on each possible vowel."""
+    words = []
+    for onset in [*syllable.ONSETS, ""]:
+        for nucleus in syllable.NUCLEI:
+            for coda in syllable.CODAS:
+                syl = syllable.parse(onset + nucleus + coda)
+                if syl is None:
+                    continue
+                start = len(onset) - 1 if onset in ("qu", "gi") else len(onset)
+                bare = onset + nucleus + coda
+                for at in range(start, len(onset) + len(nucleus)):
+                    for mark in TONES:
+                        words.append(
+                            unicodedata.normalize("NFC", bare[: at + 1] + mark + bare[at + 1 :])
+                        )
+    return words
+
+
+def test_accent_key_finds_every_misplaced_tone() -> None:
+    words = all_tone_placements()
+    assert len(words) > 10_000
+    for word in words:
+        assert accent_key(word) == syllable.canonical(word), word
+        assert accent_key(word.upper()) == syllable.canonical(word), word
+    text = " ".join(words)
+    assert accent_key(text) == " ".join(syllable.canonical(w) for w in words)
+
+
 def test_accent_key_leaves_non_syllables_alone() -> None:
     assert accent_key("Café Olé") == "café olé"
     assert accent_key("áà") == "áà"  # two tones: nothing to canonicalize
+    assert accent_key("oa\u0300\u0300") == "oà\u0300"  # a stray mark: the word stays
 
 
 # --- tokens --------------------------------------------------------------------------
