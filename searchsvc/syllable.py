@@ -7,7 +7,7 @@ Public API (used by `searchsvc.text`, which re-exports what other modules need):
 - `tone_index(syl)`: where the tone mark goes in the nucleus (traditional placement).
 - `compose(syl, tone)`: the written syllable with its tone mark in the canonical place.
 - `canonical(word)`: a lowercase NFC word with its tone moved to the canonical place.
-- `telex_word(word)`: convert one lowercase Telex-typed word -> (result, how keys acted).
+- `telex_word(word)`: convert one Telex-typed word, case kept -> (result, how keys acted).
 - `is_valid(syl, tone)`: whether a parsed syllable is spelled right and its tone fits.
 - `ONSETS`, `NUCLEI`, `CODAS`: the spelling inventory (toneless, lowercase).
 - `is_plain(word)`: whether an ASCII word is a syllable typed without marks (nguoi, duong).
@@ -248,11 +248,8 @@ def _telex_keys(word: str) -> tuple[list[str], int, int]:
     return buf, tone, used
 
 
-def telex_word(word: str) -> tuple[str, int] | None:
-    """Convert one lowercase Telex-typed word; None when the result is no valid syllable.
-
-    The second value says how Telex keys acted: 0 none, 1 only a final `s`, 2 otherwise.
-    """
+def _telex_lower(word: str) -> tuple[str, int] | None:
+    """Convert one lowercase Telex-typed word; None when the result is no valid syllable."""
     buf, tone, used = _telex_keys(word)
     bare = "".join(buf).replace("ưo", "ươ")
     if bare.endswith("ươ"):
@@ -261,3 +258,35 @@ def telex_word(word: str) -> tuple[str, int] | None:
     if syl is None or not is_valid(syl, tone):
         return None
     return compose(syl, tone), used
+
+
+# Common English words that read as valid Telex syllables (bus -> bú, how -> hơ).
+_ENGLISH = frozenset(
+    str.split(
+        "of if her now how two low row bow cow tow see bees sees trees there these most this "
+        "thus his has was is as us its or taxi max six tax mix box sex hex bar car tar lux tux "
+        "wax vex sax minx ax ox lax tex rex lex sos dos cos mas gas bus does goes toes axis"
+    )
+)
+
+
+def telex_word(word: str) -> tuple[str, int] | None:
+    """Convert one word typed in Telex, keeping its case; None when it reads as no syllable.
+
+    The second value says how Telex keys acted: 0 none (also for numbers and the English
+    words above), 1 only a final `s`, 2 otherwise.
+    """
+    lower = word.lower()
+    if any(c.isdigit() for c in word) or lower in _ENGLISH:
+        return word, 0
+    converted = _telex_lower(lower)
+    if converted is None:
+        return None
+    out, used = converted
+    if not used:
+        return word, 0
+    if word.isupper() and len(word) > 1:
+        out = out.upper()
+    elif word[0].isupper():
+        out = out[0].upper() + out[1:]
+    return out, used

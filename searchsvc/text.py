@@ -304,32 +304,6 @@ def positions(toks: Iterable[Token]) -> Iterator[tuple[int, Token]]:
 
 
 _TELEX_WORD = re.compile(r"[^\W_]+")
-# Common English words that read as valid Telex syllables (bus -> bú, how -> hơ).
-_ENGLISH = frozenset(
-    str.split(
-        "of if her now how two low row bow cow tow see bees sees trees there these most this "
-        "thus his has was is as us its or taxi max six tax mix box sex hex bar car tar lux tux "
-        "wax vex sax minx ax ox lax tex rex lex sos dos cos mas gas bus does goes toes axis"
-    )
-)
-
-
-def _telex_word(word: str) -> tuple[str, int] | None:
-    """Convert one word typed in Telex, keeping its case; say how Telex keys acted."""
-    lower = word.lower()
-    if any(c.isdigit() for c in word) or lower in _ENGLISH:
-        return word, 0
-    converted = syllable.telex_word(lower)
-    if converted is None:
-        return None
-    out, used = converted
-    if not used:
-        return word, 0
-    if word.isupper() and len(word) > 1:
-        out = out.upper()
-    elif word[0].isupper():
-        out = out[0].upper() + out[1:]
-    return out, used
 
 
 def _plain_ok(word: str) -> bool:
@@ -356,7 +330,7 @@ def from_telex(text: str) -> str | None:
     used, last, words = 0, 0, 0
     for match in _TELEX_WORD.finditer(text):
         word = match.group()
-        converted, how = _telex_word(word) or (word, 0)
+        converted, how = syllable.telex_word(word) or (word, 0)
         if not how and not _plain_ok(word):
             return None
         used, words = max(used, how), words + 1
