@@ -182,10 +182,19 @@ class PoolWriter:
             p.start()
 
     def _check_alive(self) -> None:
-        """Fail when a worker died without reporting."""
+        """Fail as soon as a worker has ended before being told to finish."""
         for p in self.procs:
-            if p.exitcode not in (None, 0):
-                raise IndexBuildError(f"an indexing worker died (exit code {p.exitcode})")
+            if p.exitcode is not None:
+                raise IndexBuildError(self._failure(p.exitcode))
+
+    def _failure(self, exitcode: int) -> str:
+        """Return why a worker ended early: its own error report, else its exit status."""
+        with contextlib.suppress(queue.Empty):
+            status, message, *_ = self.results.get(timeout=_POLL_S)
+            if status == "error":
+                return f"an indexing worker failed ({message}); the live index is unchanged"
+        how = f"was killed by signal {-exitcode}" if exitcode < 0 else f"exited ({exitcode})"
+        return f"an indexing worker {how}; the live index is unchanged"
 
     def _put(self, item: list[Article] | None) -> None:
         """Queue a batch (or the end marker), waiting while the workers are busy."""
@@ -198,6 +207,7 @@ class PoolWriter:
 
     def add(self, batch: Sequence[Article]) -> None:
         """Hand a batch of articles to the workers."""
+        self._check_alive()
         self._put(list(batch))
 
     def _collect(self) -> list[tuple[Any, ...]]:
@@ -207,9 +217,11 @@ class PoolWriter:
             try:
                 reports.append(self.results.get(timeout=_POLL_S))
             except queue.Empty:
-                self._check_alive()
+                for p in self.procs:
+                    if p.exitcode not in (None, 0):
+                        raise IndexBuildError(self._failure(p.exitcode)) from None
                 if all(p.exitcode is not None for p in self.procs):
-                    raise IndexBuildError("an indexing worker exited without a report") from None
+                    raise IndexBuildError("an indexing worker ended without a report") from None
         return reports
 
     def finish(self) -> WriteResult:

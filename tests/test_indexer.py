@@ -378,3 +378,28 @@ def test_update_killed_midway_leaves_the_live_index(
     assert done.stdout.splitlines()[-1] == "done 1200 0 0"
     assert live_docs(index) == 1230 and titles_with(index, "alpha") == before
     assert not [p.name for p in index.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_killed_worker_fails_the_build_and_leaves_the_live_index(
+    live_and_big: tuple[Path, Path, list[str]],
+) -> None:
+    index, big, before = live_and_big
+    proc = _python(BUILD, big, index, 2)
+    assert proc.stdout is not None and proc.stdout.readline().startswith("progress")
+    workers = [p for p in _children(proc.pid) if b"spawn_main" in _cmdline(p)]
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "an indexing worker was killed by signal 9; the live index is unchanged" in err
+    _wait_gone(workers)
+    assert titles_with(index, "alpha") == before and titles_with(index, "bravo") == []
+    assert not [p.name for p in index.iterdir() if p.name.endswith(".partial")]
+
+
+def _cmdline(pid: int) -> bytes:
+    """Return a process's command line."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
