@@ -267,7 +267,10 @@ def status(index_dir: Path | str | None = None) -> Status:
     if live is None:
         return Status(str(target), None, 0, 0, None, [], None, 0, 0, older)
     meta = gens.read_json(live / gens.META) or {}
-    documents = windex.open_dir(str(live), indexname=INDEX_NAME).doc_count()
+    try:
+        documents = windex.open_dir(str(live), indexname=INDEX_NAME).doc_count()
+    except Exception as exc:  # Whoosh raises its own errors for damaged files
+        raise IndexUnavailable(f"the live generation {live} does not open: {exc}") from exc
     return Status(
         str(target),
         live.name,

@@ -158,3 +158,13 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # EIO once the other side is closed
         return b""
+
+
+def test_a_damaged_live_generation_is_reported_plainly(tmp_path: Path) -> None:
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 3)
+    assert run("index", "build", src, "--index", index)[0] == 0
+    for toc in (index / "gen-000001").glob("*.toc"):
+        toc.unlink()
+    code, out = run("index", "status", "--index", index)
+    assert code == 1 and "gen-000001 does not open" in out and "Traceback" not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +53,13 @@ def _run(action: Callable[[], T]) -> T:
         raise click.ClickException(exc.message) from exc
     except OSError as exc:
         raise click.ClickException(_os_message(exc)) from exc
+    except Exception as exc:
+        if os.environ.get("SEARCHSVC_DEBUG"):
+            raise
+        raise click.ClickException(
+            f"unexpected error ({type(exc).__name__}: {exc}); "
+            "run again with SEARCHSVC_DEBUG=1 to see where it happened"
+        ) from exc
 
 
 @contextmanager
