@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,21 @@ def test_cors_over_http(sample_index: Path, server: Server) -> None:
         assert allowed.get("Access-Control-Allow-Origin") == origin
         denied = other.get("/api/suggest?q=ho", {"Origin": "https://evil.example"}).headers
         assert "Access-Control-Allow-Origin" not in denied
+
+
+def test_concurrent_requests_all_succeed(server: Server) -> None:
+    """Eight clients at once (more than the worker threads): every answer is a 200."""
+    words = ["tay ho", "ubnd", "thi dua", "phuong", "hoa dao", "cai cach", "nhat tan", "le hoi"]
+    quoted = [urllib.parse.quote_plus(w) for w in words]
+    paths = [f"/api/search?q={w}&page={p}" for w in quoted for p in (1, 2)]
+    paths += [f"/api/suggest?q={w[:3]}" for w in quoted] + [f"/?q={w[:5]}" for w in quoted]
+
+    def fetch_all(offset: int) -> list[int]:
+        return [server.get(paths[(offset + i) % len(paths)]).status for i in range(len(paths))]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [s for batch in pool.map(fetch_all, range(8)) for s in batch]
+    assert len(statuses) == 8 * len(paths) and set(statuses) == {200}, statuses
 
 
 def test_serve_refuses_without_an_index(tmp_path: Path) -> None:

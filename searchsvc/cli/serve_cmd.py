@@ -10,9 +10,9 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from searchsvc import live
 from searchsvc.cli import main
 from searchsvc.config import default_index_dir
-from searchsvc.search import Searcher
 from searchsvc.web import create_app
 
 
@@ -66,15 +66,15 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 
 def check_index(index: Path) -> None:
-    """Raise ClickException unless index holds a readable index."""
-    try:
-        Searcher(index).stats()
-    except Exception as exc:
-        reason = getattr(exc, "message", "") or str(exc) or type(exc).__name__
+    """Raise ClickException unless index holds an index, without opening it.
+
+    The master must not open a Searcher: it starts warm-up threads holding locks, and the
+    workers forked while a lock is held would wait for it forever.
+    """
+    if live.locate(index) is None:
         raise click.ClickException(
-            f"no usable index in {index} ({reason}). "
-            f"Build one first: searchsvc index build --index {index}"
-        ) from None
+            f"no index in {index}. Build one first: searchsvc index build --index {index}"
+        )
 
 
 @main.command()

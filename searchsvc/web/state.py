@@ -26,22 +26,56 @@ class TooManyRequests(SearchError):
         self.retry_after = retry_after
 
 
+class Core:
+    """The Searcher of one worker, called by one request thread at a time.
+
+    Whoosh readers share file handles, so two threads reading postings at once can corrupt
+    each other's reads (seen under load: "zlib.error ... truncated stream"). The search is
+    CPU-bound Python, so the GIL already lets only one thread compute at a time: the lock
+    costs little throughput, and the other threads still read requests and write answers.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self._searcher = searcher
+        self._lock = threading.Lock()
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Run one search."""
+        with self._lock:
+            return self._searcher.search(request)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Return completions for a prefix."""
+        with self._lock:
+            return self._searcher.suggest(prefix, limit)
+
+    def article(self, article_id: str) -> dict[str, object]:
+        """Return one stored article."""
+        with self._lock:
+            return self._searcher.article(article_id)
+
+    def stats(self) -> dict[str, object]:
+        """Return figures of the loaded index."""
+        with self._lock:
+            return self._searcher.stats()
+
+
 @dataclass
 class Service:
     """What every request of one app (one worker process) shares."""
 
     settings: Settings
     limiter: RateLimiter
-    _searcher: Searcher | None = None
+    _core: Core | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def searcher(self) -> Searcher:
+    def searcher(self) -> Core:
         """Return the Searcher, opening it on first use; an open failure is retried next time."""
-        if self._searcher is None:
+        if self._core is None:
             with self._lock:
-                if self._searcher is None:
-                    self._searcher = Searcher(self.settings.index)
-        return self._searcher
+                if self._core is None:
+                    self._core = Core(Searcher(self.settings.index, self.settings))
+        return self._core
 
 
 def install(app: Flask, settings: Settings) -> Service:
@@ -57,7 +91,7 @@ def service() -> Service:
     return found
 
 
-def searcher() -> Searcher:
+def searcher() -> Core:
     """Return the Searcher of the current app."""
     return service().searcher()
 
