@@ -361,8 +361,9 @@ def _table() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             known = forward.setdefault(key, [])
             known += [] if expansion in known else [expansion]
         phrase = _phrase_key(expansion)
-        if abbrev not in backward.setdefault(phrase, []):
-            backward[phrase].append(abbrev)
+        for key in {phrase, phrase.replace(" va ", " ")}:  # GD&ĐT: giao duc (va) dao tao
+            if abbrev not in backward.setdefault(key, []):
+                backward[key].append(abbrev)
     return forward, backward
 
 

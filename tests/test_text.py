@@ -491,6 +491,8 @@ def test_expansions_both_ways() -> None:
     assert "KT-XH" in expansions_of("kinh tế - xã hội")
     assert "KT-XH" in expansions_of("kinh te xa hoi")
     assert expansions_of("tp.hcm") == ["Thành phố Hồ Chí Minh"]
+    assert "GD&ĐT" in expansions_of("giáo dục và đào tạo")
+    assert "GD&ĐT" in expansions_of("giao duc dao tao")
     assert expansions_of("không có") == []
     assert "cai cach hanh chinh" in phrases()
 
