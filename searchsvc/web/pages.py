@@ -106,11 +106,11 @@ def index() -> tuple[str, int]:
     """Show the search page, with results when there is a query or a filter."""
     try:
         req = params.parse_search(current_args())
-    except BadRequest as exc:
+        if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
+            return _landing()
+        result = run_search(req)
+    except BadRequest as exc:  # ours or the core's: the page with the message, not JSON
         return _render(400, error=exc.message)
-    if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
-        return _landing()
-    result = run_search(req)
     pages = present.page_count(result.total, result.per_page)
     return _render(
         result=result,
