@@ -34,8 +34,14 @@ def _object(properties: dict[str, Schema], description: str) -> Schema:
 
 def _schemas() -> dict[str, Schema]:
     """Return the component schemas."""
-    text_list: Schema = {"type": "array", "items": {"type": "string"}}
-    facet_list: Schema = {"type": "array", "items": _ref("FacetValue")}
+    return {**_search_schemas(), **_other_schemas()}
+
+
+TEXT_LIST: Schema = {"type": "array", "items": {"type": "string"}}
+
+
+def _other_schemas() -> dict[str, Schema]:
+    """Return the schemas of errors, suggestions, articles, stats and health."""
     return {
         "Error": _object(
             {
@@ -44,6 +50,43 @@ def _schemas() -> dict[str, Schema]:
             },
             "The one shape of every 4xx and 5xx answer.",
         ),
+        "Suggestions": _object(
+            {
+                "query": {"type": "string"},
+                "suggestions": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "maxItems": MAX_SUGGEST,
+                },
+            },
+            "Completions for what a visitor is typing.",
+        ),
+        "Article": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "body": {"type": "string", "description": "Plain text, not HTML."},
+                "paragraphs": TEXT_LIST,
+                "url": _nullable("string"),
+                "published": _nullable("string"),
+                "category": _nullable("string"),
+                "views": _nullable("integer"),
+                "permalink": {"type": "string"},
+            },
+            "A full article.",
+        ),
+        "Stats": _object(_stats_properties(), "The loaded index."),
+        "Health": _object(
+            {"status": {"type": "string", "enum": ["ok"]}, **_stats_properties()},
+            "The service answers from a loaded index.",
+        ),
+    }
+
+
+def _search_schemas() -> dict[str, Schema]:
+    """Return the schemas of a search result."""
+    facet_list: Schema = {"type": "array", "items": _ref("FacetValue")}
+    return {
         "Hit": _object(
             {
                 "id": {"type": "string"},
@@ -74,10 +117,10 @@ def _schemas() -> dict[str, Schema]:
             {
                 "searched": {"type": "string", "description": "What was actually searched."},
                 "telex": _nullable("string", description="The Vietnamese a Telex query meant."),
-                "expansions": text_list,
+                "expansions": TEXT_LIST,
                 "fallback": {"type": "boolean", "description": "Partial matches, not all terms."},
-                "excluded": text_list,
-                "notes": text_list,
+                "excluded": TEXT_LIST,
+                "notes": TEXT_LIST,
             },
             "How the query was read.",
         ),
@@ -96,36 +139,6 @@ def _schemas() -> dict[str, Schema]:
                 "partial": {"type": "boolean", "description": "The time budget ran out."},
             },
             "One page of results with facets.",
-        ),
-        "Suggestions": _object(
-            {
-                "query": {"type": "string"},
-                "suggestions": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "maxItems": MAX_SUGGEST,
-                },
-            },
-            "Completions for what a visitor is typing.",
-        ),
-        "Article": _object(
-            {
-                "id": {"type": "string"},
-                "title": {"type": "string"},
-                "body": {"type": "string", "description": "Plain text, not HTML."},
-                "paragraphs": text_list,
-                "url": _nullable("string"),
-                "published": _nullable("string"),
-                "category": _nullable("string"),
-                "views": _nullable("integer"),
-                "permalink": {"type": "string"},
-            },
-            "A full article.",
-        ),
-        "Stats": _object(_stats_properties(), "The loaded index."),
-        "Health": _object(
-            {"status": {"type": "string", "enum": ["ok"]}, **_stats_properties()},
-            "The service answers from a loaded index.",
         ),
     }
 
