@@ -216,7 +216,7 @@ class Token(NamedTuple):
     compound: bool
 
 
-_TOKEN = re.compile(r"[^\W_]+((?:[-/.,&'’][^\W_]+)+)?")
+_TOKEN = re.compile(r"([^\W_]+)((?:[-/.,&'’][^\W_]+)*)")
 _PIECE = re.compile(r"[^\W_]+|[^\w]")
 
 
@@ -269,13 +269,18 @@ def tokens(text: str) -> Iterator[Token]:
     stays four words; its 97 is also a part of `97/2019/QH14`, so both spellings meet.
     Spans slice the text: `text[start:end]`. Positions: see `positions`.
     """
-    new = tuple.__new__
-    for match in _TOKEN.finditer(text):
-        if match.lastindex is None:
-            start, end = match.span()
-            yield new(Token, (match.group(), start, end, False))
+    new, find, end = tuple.__new__, text.find, 0
+    # findall and str.find are faster than finditer's match objects; the next occurrence
+    # of a word is its match, since only non-word characters lie between two matches.
+    for word, joined in _TOKEN.findall(text):
+        start = find(word, end)
+        if joined:
+            whole = word + joined
+            end = start + len(whole)
+            yield from _compound(whole, start)
         else:
-            yield from _compound(match.group(), match.start())
+            end = start + len(word)
+            yield new(Token, (word, start, end, False))
 
 
 _LEADING_ZEROS = re.compile(r"(?<![\w.,])0+(?=\d)")
