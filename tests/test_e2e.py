@@ -210,6 +210,40 @@ def test_concurrent_requests_all_succeed(server: Server) -> None:
     assert len(statuses) == 8 * len(paths) and set(statuses) == {200}, statuses
 
 
+def write_archive(path: Path, marker: str, count: int) -> Path:
+    """Write a small JSON Lines archive whose articles all carry a marker word."""
+    records = [
+        {
+            "id": f"{marker}-{i}",
+            "title": f"Tin {marker} số {i} của phường Quảng An",
+            "body": f"Bài viết {marker} số {i} về công tác tiếp dân của quận Tây Hồ.",
+            "published": f"2024-0{i + 1}-15T08:00:00+07:00",
+            "category": "Tin tức",
+        }
+        for i in range(count)
+    ]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+def test_a_new_build_is_served_without_restart(tmp_path: Path) -> None:
+    """`index build` in another process: workers answer from it within seconds, none fails."""
+    index = tmp_path / "index"
+    build = [str(SEARCHSVC), "index", "build", "--index", str(index)]
+    subprocess.run([*build, str(write_archive(tmp_path / "a.jsonl", "alpha", 2))], check=True)
+    with running_server(index, workers=2, SEARCHSVC_RELOAD_INTERVAL_S="0.5") as server:
+        assert server.get("/api/stats").json()["documents"] == 2
+        archive = write_archive(tmp_path / "b.jsonl", "beta", 3)
+        subprocess.run([*build, str(archive)], check=True, capture_output=True)
+        deadline, seen, statuses = time.monotonic() + 15, [], []
+        while time.monotonic() < deadline and seen[-6:] != [3] * 6:
+            answer = server.get("/api/search?q=quang+an")
+            statuses.append(answer.status)
+            seen.append(answer.json()["total"] if answer.status == 200 else -1)
+        assert seen[-6:] == [3] * 6, seen
+        assert set(statuses) == {200}, statuses
+
+
 def test_serve_refuses_without_an_index(tmp_path: Path) -> None:
     """An empty index directory: serve exits non-zero with a plain message naming the fix."""
     done = subprocess.run(

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus as url_quote
 
 import pytest
 from flask import Flask
@@ -507,6 +508,18 @@ def test_month_facet_appears_when_a_year_is_chosen(client: FlaskClient) -> None:
     html = client.get("/?q=tay+ho&year=2021").get_data(as_text=True)
     assert "Tháng 7" in html and "month=7" in html
     assert "month=" not in client.get("/?q=tay+ho").get_data(as_text=True)
+
+
+def test_page_says_what_was_searched_and_suggests_corrections(client: FlaskClient) -> None:
+    """Telex is shown as what was searched; partial matches and "did you mean" are announced."""
+    telex = client.get("/?q=hoaf+giair").get_data(as_text=True)
+    assert "Đang hiển thị kết quả cho: <strong>hòa giải</strong>" in telex
+    body = get_json(client, "/api/search?q=tiep+cong+danh")
+    assert body["understood"]["fallback"] and body["did_you_mean"]
+    html = client.get("/?q=tiep+cong+danh").get_data(as_text=True)
+    assert "Không có bài viết nào chứa đủ mọi từ" in html
+    link = url_quote(body["did_you_mean"])
+    assert f'href="/?q={link}"' in html and "Có phải bạn muốn tìm" in html
 
 
 def test_empty_and_error_states_are_friendly_pages(client: FlaskClient) -> None:
