@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -26,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -195,6 +196,7 @@ class Server:
 
     proc: subprocess.Popen[str]
     base: str
+    log: IO[str]
 
     def get(self, path: str, timeout: float = 10) -> Reply:
         """GET a path of the server."""
@@ -209,26 +211,28 @@ def serve(index: Path, workers: int = 2, env: dict[str, str] | None = None) -> I
     """Run `searchsvc serve` on a free loopback port until the block ends."""
     port = free_port()
     args = ["serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        [str(SEARCHSVC), *args, "--workers", str(workers)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **SERVE_ENV, **(env or {})},
-        start_new_session=True,
-    )
-    server = Server(proc, f"http://127.0.0.1:{port}")
-    try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(
+            [str(SEARCHSVC), *args, "--workers", str(workers)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **SERVE_ENV, **(env or {})},
+            start_new_session=True,
+        )
+        server = Server(proc, f"http://127.0.0.1:{port}", log)
         try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
+            _wait_healthy(server)
+            yield server
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                kill_group(proc)
 
 
 def _wait_healthy(server: Server, timeout: float = 30) -> None:
@@ -242,7 +246,8 @@ def _wait_healthy(server: Server, timeout: float = 30) -> None:
         time.sleep(0.1)
     if server.proc.poll() is None:
         kill_group(server.proc)
-    err = server.proc.stderr.read() if server.proc.stderr else ""
+    server.log.seek(0)
+    err = server.log.read()[-5000:]
     raise AssertionError(f"searchsvc serve did not become healthy:\n{err}")
 
 
@@ -565,6 +570,7 @@ def kills_during_update(
     problems += _update_check(index, want_keep, n_keep, n_change)
     if documents(index) != n_keep + n_change + n_new:
         problems.append(f"the update after the kills left {documents(index)} documents")
+    problems += _leftovers(index, scratch)
     return _kill_figures("update", duration, outcomes, problems)
 
 
