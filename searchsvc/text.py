@@ -80,7 +80,9 @@ class _FoldTable(dict[int, str]):
     """A `str.translate` table that folds any character, computed on first sight."""
 
     def __missing__(self, key: int) -> str:
-        value = self[key] = _fold_char(chr(key))
+        value = _fold_char(chr(key))
+        if len(self) < 65_536:  # bounded: visitors' queries may carry any character
+            self[key] = value
         return value
 
 
