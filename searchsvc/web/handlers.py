@@ -38,7 +38,8 @@ def error_response(status: int, message: str) -> Response:
     if wants_json():
         response = jsonify({"error": message, "status": status})
     else:
-        html = render_template("error.html", status=status, message=message)
+        shown = MESSAGES[404] if status == 404 else message  # the core's 404s are in English
+        html = render_template("error.html", status=status, message=shown)
         response = Response(html, mimetype="text/html")
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
