@@ -531,6 +531,7 @@ def test_empty_and_error_states_are_friendly_pages(client: FlaskClient) -> None:
     assert "page" in bad.get_data(as_text=True)
     landing = client.get("/").get_data(as_text=True)
     assert "Tra cứu tin bài" in landing and f"<strong>{len(ARTICLES)}</strong>" in landing
+    assert 'href="/?category=Th%C3%B4ng+b%C3%A1o"' in landing, "categories to browse"
 
 
 def test_empty_form_fields_are_ignored_by_the_page(client: FlaskClient) -> None:

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from searchsvc import text
 from searchsvc.errors import BadRequest, SearchError
-from searchsvc.search import FacetValue, SearchResult
+from searchsvc.search import FacetValue, SearchRequest, SearchResult
 from searchsvc.web import params, present
 from searchsvc.web.api import checked_id
 from searchsvc.web.state import run_search, searcher
@@ -93,12 +93,13 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _landing() -> tuple[str, int]:
-    """Render the page before any search, with the size of the archive when known."""
+    """Render the page before any search: the archive's size and its categories to browse."""
     try:
         documents: int | None = present.stats_json(searcher().stats())["documents"]
+        browse = run_search(SearchRequest("", per_page=1)).facets.get("category", [])
     except SearchError:
-        documents = None
-    return _render(documents=documents)
+        documents, browse = None, []
+    return _render(documents=documents, browse=[v for v in browse if v.value])
 
 
 @bp.get("/")
