@@ -23,7 +23,7 @@ from searchsvc import config, facets, spelling, text
 from searchsvc.errors import BadRequest, NotFound
 from searchsvc.live import LiveIndex, built_at
 from searchsvc.query import ParsedQuery, understand
-from searchsvc.ranking import Scored, Scorer, refine_adjacency, score_query
+from searchsvc.ranking import WEIGHTS, Scored, Scorer, refine_adjacency, score_query
 from searchsvc.schema import NO_DATE, VN_TZ
 from searchsvc.snapshot import BoolArray, Snapshot
 from searchsvc.snippets import make_snippet
@@ -212,6 +212,7 @@ class Searcher:
         self.settings = settings or config.Settings(index=self.index_dir)
         self._results: OrderedDict[tuple[str, SearchRequest], SearchResult] = OrderedDict()
         self._results_lock = threading.Lock()
+        self.weights = WEIGHTS
         self._live = LiveIndex(
             self.index_dir, self.settings.reload_interval_s, warm, self._forget_results
         )
@@ -245,7 +246,7 @@ class Searcher:
         """Search one snapshot without the result cache."""
         budget = self.settings.query_budget_ms / 1000
         parsed = understand(request.query)
-        scorer = Scorer(snap, deadline=started + budget)
+        scorer = Scorer(snap, self.weights, deadline=started + budget)
         masks = _filters(snap, request)
         scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
         total = int(np.count_nonzero(scored.match))
