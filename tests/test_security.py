@@ -356,17 +356,20 @@ def error_requests(site: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-def check_error_answers(client: FlaskClient, site: dict[str, Any], healthy: bool) -> None:
+def check_error_answers(client: FlaskClient, site: dict[str, Any], healthy: bool) -> set[int]:
     """Send the error requests; every answer must be plain words in the right shape."""
+    seen = set()
     for method, path, kwargs in [*error_requests(site), ("GET", "/api/stats", {})]:
         response = client.open(path, method=method, **kwargs)
         body = response.get_data(as_text=True)
+        seen.add(response.status_code)
         assert response.status_code >= 400 or healthy, (path, response.status_code)
         assert not LEAKS.search(body), (path, LEAKS.search(body))
         assert not VERSION.search(response.headers.get("Server", "")), response.headers
         assert "X-Powered-By" not in response.headers
         if path.startswith("/api/") and response.status_code >= 400:
             assert set(response.get_json()) == {"error", "status"}, body
+    return seen
 
 
 def test_errors_carry_no_stack_traces_or_versions(site: dict[str, Any]) -> None:
@@ -374,30 +377,39 @@ def test_errors_carry_no_stack_traces_or_versions(site: dict[str, Any]) -> None:
     check_error_answers(make_app(site).test_client(), site, healthy=True)
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_broken_index_answers_plainly(site: dict[str, Any]) -> None:
-    """A corrupted index gives 5xx in the error shape, never a traceback."""
+def test_broken_index_answers_plainly(site: dict[str, Any], damage: str) -> None:
+    """A damaged index gives 5xx in the error shape (500 for the unexpected), no traceback."""
     # Whoosh leaves a file open when it fails to read a garbage table of contents, and a
     # logged exception keeps it alive; logging is off here so the leak is collected below.
     logging.disable(logging.CRITICAL)
     try:
-        check_error_answers(make_app({"index": _broken_index(site)}).test_client(), site, False)
+        app = make_app({"index": _damaged_index(site, damage)})
+        seen = check_error_answers(app.test_client(), site, healthy=False)
     finally:
         logging.disable(logging.NOTSET)
         gc.collect()
+    assert seen & {500, 503}, seen
+    if damage == "truncated":  # an unexpected failure: the handler of last resort answers
+        assert 500 in seen, seen
 
 
-def _broken_index(site: dict[str, Any]) -> Path:
-    """Return a copy of the index with every data file overwritten by garbage."""
+def _damaged_index(site: dict[str, Any], damage: str) -> Path:
+    """Return a copy of the index whose data files are garbage or cut in half."""
     import shutil
 
-    broken = site["root"] / "broken-index"
-    if not broken.exists():
-        shutil.copytree(site["index"], broken)
-        for p in broken.rglob("*"):
-            if p.is_file() and p.name != "CURRENT":
+    copy = site["root"] / f"{damage}-index"
+    if not copy.exists():
+        shutil.copytree(site["index"], copy)
+        for p in copy.rglob("*"):
+            if not p.is_file() or p.name == "CURRENT" or p.suffix == ".json":
+                continue
+            if damage == "garbage":
                 p.write_bytes(b"\x00garbage\xff" * 10)
-    return broken
+            elif p.suffix != ".toc":
+                p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    return copy
 
 
 def test_real_server_reveals_no_version(site: dict[str, Any]) -> None:
