@@ -222,18 +222,16 @@ def _telex_keys(word: str) -> tuple[list[str], int, int]:
     """Run the Telex keys of one lowercase word; return letters, tone and how keys acted.
 
     The last value is 0 when no key acted, 1 when the only key was a final `s` (cats, maps
-    read like that too), 2 otherwise.
+    read like that too), 2 otherwise, and -1 when the keys look like no Telex typing: two
+    tone keys in one word (virus, sars) or a vowel after the tone key (visa).
     """
     buf: list[str] = []
-    tone, used = 0, 0
+    tone, used, presses = 0, 0, 0
     for at, ch in enumerate(word):
         has_vowel = any(c in VOWELS for c in buf)
         if ch in _TONE_KEYS and has_vowel:
-            if tone and _TONE_KEYS[ch] == tone:
-                tone = 0
-                buf.append(ch)
-            else:
-                tone = _TONE_KEYS[ch]
+            presses += 1
+            tone = _TONE_KEYS[ch]
             weak = ch == "s" and at == len(word) - 1 and not used
             used = 1 if weak else 2
         elif ch == "d" and buf and buf[-1] == "d":
@@ -244,13 +242,16 @@ def _telex_keys(word: str) -> tuple[list[str], int, int]:
             _apply_w(buf)
             used = 2
         else:
+            presses += 10 if presses and ch in "aeiouy" else 0
             buf.append(ch)
-    return buf, tone, used
+    return buf, tone, -1 if presses > 1 else used
 
 
 def _telex_lower(word: str) -> tuple[str, int] | None:
     """Convert one lowercase Telex-typed word; None when the result is no valid syllable."""
     buf, tone, used = _telex_keys(word)
+    if used < 0:
+        return None
     bare = "".join(buf).replace("ưo", "ươ")
     if bare.endswith("ươ"):
         bare = bare[:-2] + "uơ"
@@ -260,12 +261,14 @@ def _telex_lower(word: str) -> tuple[str, int] | None:
     return compose(syl, tone), used
 
 
-# Common English words that read as valid Telex syllables (bus -> bú, how -> hơ).
+# Common English words that read as valid Telex syllables (bus -> bú, how -> hơ); many
+# are real Telex too (its -> ít, six -> sĩ), so they count only as weak evidence. Not
+# listed, as Telex is far likelier on this site: cow (cơ quan), cos (có), car (cả).
 _ENGLISH = frozenset(
     str.split(
-        "of if her now how two low row bow cow tow see bees sees trees there these most this "
-        "thus his has was is as us its or taxi max six tax mix box sex hex bar car tar lux tux "
-        "wax vex sax minx ax ox lax tex rex lex sos dos cos mas gas bus does goes toes axis"
+        "of if her now how two low row bow tow see bees sees trees there these most this "
+        "thus his has was is as us its or taxi max six tax mix box sex hex bar tar lux tux "
+        "wax vex sax minx ax ox lax tex rex lex sos dos mas gas bus does goes toes axis"
     )
 )
 
@@ -273,16 +276,17 @@ _ENGLISH = frozenset(
 def telex_word(word: str) -> tuple[str, int] | None:
     """Convert one word typed in Telex, keeping its case; None when it reads as no syllable.
 
-    The second value says how Telex keys acted: 0 none (also for numbers and the English
-    words above), 1 only a final `s`, 2 otherwise.
+    The second value says how Telex keys acted: 0 none (also for numbers), 1 weakly (only
+    a final `s`, or one of the English words above), 2 otherwise.
     """
     lower = word.lower()
-    if any(c.isdigit() for c in word) or lower in _ENGLISH:
+    if any(c.isdigit() for c in word):
         return word, 0
     converted = _telex_lower(lower)
     if converted is None:
         return None
     out, used = converted
+    used = min(used, 1) if lower in _ENGLISH else used
     if not used:
         return word, 0
     if word.isupper() and len(word) > 1:

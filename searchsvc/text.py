@@ -191,7 +191,8 @@ def accent_key(text: str) -> str:
     A regex finds the words whose tone mark is off its canonical place; each such word that
     parses as one Vietnamese syllable with one tone mark gets the placement described in
     `searchsvc.syllable` (traditional: hòa, khỏe, thủy; quý and hoàn are unaffected).
-    Short strings (tokens) are cached.
+    Short strings (tokens) are cached. `fold(accent_key(x)) == fold(x)` except where
+    lowercasing lets NFC compose a stray mark (İ + grave -> ì, Greek Ὰ + ypogegrammeni).
     """
     if text.isascii():
         return text.lower()
@@ -329,21 +330,23 @@ def from_telex(text: str) -> str | None:
 
     Each word is run through the Telex keys (aa aw ee oo ow uw dd w, tones s f r x j, z)
     and must come out as a well-formed syllable; words no key changed must be syllables,
-    numbers or known abbreviations; at least one word must have used a key. A lone word
-    whose only key is a final `s` is not taken (cats, maps, tips read like phát).
+    numbers or known abbreviations. Some word must show a clear Telex key, or two words a
+    weak one (a final `s` or a word that is also English: cats, maps, bus, how), so one
+    such word alone is not taken, nor are two tone keys in a word (virus) or a vowel
+    after the tone key (visa).
     """
     text = normalize(text)
     out: list[str] = []
-    used, last, words = 0, 0, 0
+    strong, weak, last = 0, 0, 0
     for match in _TELEX_WORD.finditer(text):
         word = match.group()
         converted, how = syllable.telex_word(word) or (word, 0)
         if not how and not _plain_ok(word):
             return None
-        used, words = max(used, how), words + 1
+        strong, weak = strong + (how == 2), weak + (how == 1)
         out += [text[last : match.start()], converted]
         last = match.end()
-    if used == 0 or (used == 1 and words == 1):
+    if not strong and weak < 2:
         return None
     return "".join([*out, text[last:]])
 
