@@ -10,6 +10,7 @@ Public API (used by `searchsvc.text`, which re-exports what other modules need):
 - `telex_word(word)`: convert one Telex-typed word, case kept -> (result, how keys acted).
 - `is_valid(syl, tone)`: whether a parsed syllable is spelled right and its tone fits.
 - `ONSETS`, `NUCLEI`, `CODAS`: the spelling inventory (toneless, lowercase).
+- `is_numeral(word)`: whether a word holds a digit or is a Roman numeral (IX, XIV).
 - `is_plain(word)`: whether an ASCII word is a syllable typed without marks (nguoi, duong).
 
 Placement is the traditional one: in an open syllable of two plain vowels the tone sits
@@ -30,6 +31,7 @@ correctly written word. Only words that parse as one syllable with one tone are 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -273,14 +275,22 @@ _ENGLISH = frozenset(
 )
 
 
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})", re.IGNORECASE)
+
+
+def is_numeral(word: str) -> bool:
+    """Return whether a word holds a digit or is a Roman numeral up to 39 (Đại hội IX)."""
+    return any(c.isdigit() for c in word) or bool(word and _ROMAN.fullmatch(word))
+
+
 def telex_word(word: str) -> tuple[str, int] | None:
     """Convert one word typed in Telex, keeping its case; None when it reads as no syllable.
 
-    The second value says how Telex keys acted: 0 none (also for numbers), 1 weakly (only
+    The second value says how Telex keys acted: 0 none (also for numerals), 1 weakly (only
     a final `s`, or one of the English words above), 2 otherwise.
     """
     lower = word.lower()
-    if any(c.isdigit() for c in word):
+    if is_numeral(word):
         return word, 0
     converted = _telex_lower(lower)
     if converted is None:

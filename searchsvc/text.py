@@ -316,7 +316,7 @@ _TELEX_WORD = re.compile(r"[^\W_]+")
 
 def _plain_ok(word: str) -> bool:
     """Return whether a word left unchanged by Telex is a number, syllable or abbreviation."""
-    if any(c.isdigit() for c in word) or fold(word) in abbreviations():
+    if syllable.is_numeral(word) or fold(word) in abbreviations():
         return True
     if word.isascii():
         return syllable.is_plain(word.lower())

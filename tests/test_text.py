@@ -334,6 +334,8 @@ TELEX = [
     ("quas ddi", "quá đi"),
     ("gias ddaats", "giá đất"),
     ("cow quan", "cơ quan"),
+    ("ddaij hooij IX", "đại hội IX"),
+    ("vix ddaij", "vĩ đại"),
     ("bacs six", "bác sĩ"),
     ("max soos", "mã số"),
     ("Duy cos owr caaps xax vowis", "Duy có ở cấp xã với"),
@@ -392,6 +394,8 @@ NOT_TELEX = [
     "mess",
     "nguoi dan",
     "virus",
+    "dai hoi ix",
+    "khoa XIV",
     "visa",
     "sars",
 ]
