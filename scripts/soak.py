@@ -120,10 +120,15 @@ def run(name: str, quick: bool) -> Figures:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen checks, print one JSON line of figures each, and a verdict."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checks", nargs="*", default=["all"], choices=["all", *CHECKS])
+    parser.add_argument(
+        "checks", nargs="*", metavar="CHECK", help=f"all (default), {', '.join(CHECKS)}"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the script")
     args = parser.parse_args(argv)
-    names = list(CHECKS) if "all" in args.checks else args.checks
+    unknown = set(args.checks) - {"all", *CHECKS}
+    if unknown:
+        parser.error(f"unknown check {', '.join(sorted(unknown))}")
+    names = list(CHECKS) if not args.checks or "all" in args.checks else args.checks
     print(f"# soak {' '.join(names)} on {platform.node()} at {datetime.now(UTC):%Y-%m-%d %H:%M}Z")
     failed = []
     for name in names:

@@ -448,22 +448,39 @@ def spread(n: int, duration: float, rnd: random.Random) -> list[float]:
     return [duration * (i + rnd.uniform(0.1, 0.9)) / n for i in range(n)]
 
 
-def kill_after(args: Sequence[str | Path], delay: float) -> int | None:
-    """Start `searchsvc ARGS`, SIGKILL its process group after delay; return its code if done."""
-    proc = popen(*args, quiet=True)
+def writing(index: Path, pid: int) -> bool:
+    """Say whether process pid holds the index: the LOCK file names the holder while it works."""
     try:
-        return proc.wait(timeout=delay)
+        return str(pid) in (index / "LOCK").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def run_writer(
+    args: Sequence[str | Path], index: Path, kill_at: float | None
+) -> tuple[int | None, float]:
+    """Start `searchsvc ARGS`; once it holds the lock, SIGKILL it after kill_at seconds.
+
+    Returns its exit code (None when killed) and how long it held the lock. Timing the
+    kills from the lock, not from the start, spreads them over the part that writes.
+    """
+    proc = popen(*args, quiet=True)
+    while not writing(index, proc.pid) and proc.poll() is None:
+        time.sleep(0.005)
+    held = time.monotonic()
+    try:
+        code = proc.wait(timeout=kill_at if kill_at is not None else 300)
     except subprocess.TimeoutExpired:
         kill_group(proc)
-        return None
+        return None, time.monotonic() - held
+    return code, time.monotonic() - held
 
 
-def timed(*args: str | Path) -> float:
-    """Run `searchsvc ARGS` to success and return how long it took."""
-    start = time.monotonic()
-    done = cli(*args)
-    assert done.returncode == 0, f"searchsvc {args} failed:\n{done.stdout}\n{done.stderr}"
-    return time.monotonic() - start
+def timed(args: Sequence[str | Path], index: Path) -> float:
+    """Run a writer to success and return how long it held the lock."""
+    code, held = run_writer(args, index, None)
+    assert code == 0, f"searchsvc {args} failed"
+    return held
 
 
 BUILD_QUERIES = (COMMON, "markera", "markerb", "phường quảng an", "hồ tây")
@@ -477,12 +494,12 @@ def kills_during_build(tmp: Path, n_a: int, n_b: int, kills: int, seed: int) -> 
     index, scratch = tmp / "index", tmp / "scratch"
     build(index, a)
     want_a = answers(index, BUILD_QUERIES)
-    duration = timed("index", "build", b, "--index", scratch)
-    timed("index", "build", b, "--index", scratch)  # live + previous: the normal footprint
+    duration = timed(["index", "build", b, "--index", scratch], scratch)
+    timed(["index", "build", b, "--index", scratch], scratch)  # live + previous: the footprint
     want_b = answers(scratch, BUILD_QUERIES)
     problems, outcomes = [], []
     for delay in spread(kills, duration, random.Random(seed)):
-        code = kill_after(["index", "build", b, "--index", index], delay)
+        code, _ = run_writer(["index", "build", b, "--index", index], index, delay)
         got = answers(index, BUILD_QUERIES)
         state = "A" if got == want_a else "B" if got == want_b else "other"
         outcomes.append((round(delay, 2), "finished" if code is not None else "killed", state))
@@ -557,10 +574,10 @@ def kills_during_update(
 
     keep = Searcher(index).search(SearchRequest(query="kilo", per_page=100, sort="newest"))
     want_keep = (keep.total, [h.id for h in keep.hits])
-    duration = timed("index", "update", upd, "--index", scratch)
+    duration = timed(["index", "update", upd, "--index", scratch], scratch)
     problems, outcomes = [], []
     for delay in spread(kills, duration, random.Random(seed)):
-        code = kill_after(["index", "update", upd, "--index", index], delay)
+        code, _ = run_writer(["index", "update", upd, "--index", index], index, delay)
         found = _update_check(index, want_keep, n_keep, n_change)
         problems += [f"after a kill at {delay:.2f}s: {p}" for p in found]
         outcomes.append((round(delay, 2), "finished" if code is not None else "killed", "ok"))
