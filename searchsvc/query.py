@@ -39,6 +39,7 @@ class Alternative:
     docnum: str | None = None
     weight: float = 1.0
     title_only: bool = False
+    verify: bool = False  # a quoted phrase: also check stored text beyond the indexed lead
 
     def pairs(self) -> list[str]:
         """Return the adjacent-pair terms of the words."""
@@ -94,7 +95,7 @@ def _token_alternatives(raw: str, quoted: bool, title_only: bool) -> list[Altern
         return []
     if len(words) == 1:
         return [Alternative(words, title_only=title_only)]
-    alts = [Alternative(words, phrase=True, title_only=title_only)]
+    alts = [Alternative(words, phrase=True, title_only=title_only, verify=quoted)]
     nums = docnum_terms(raw)
     if not quoted and len(nums) == 1 and _words(nums[0]) == tuple(w for w in words):
         alts.insert(0, Alternative(words, docnum=nums[0], title_only=title_only))

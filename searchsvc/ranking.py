@@ -12,12 +12,13 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from searchsvc import text
 from searchsvc.query import Alternative, Clause, ParsedQuery, Word
-from searchsvc.schema import BODY_LEAD_WORDS
+from searchsvc.schema import BODY_LEAD_WORDS, analyze
 from searchsvc.snapshot import BoolArray, FloatArray, Snapshot
 
 
@@ -35,7 +36,7 @@ class Weights:
 
 
 WEIGHTS = Weights()
-MAX_PHRASE_CHECKS = 300  # stored bodies read to verify a quoted phrase beyond the lead
+MAX_PHRASE_CHECKS = 150  # stored bodies read to verify a quoted phrase beyond the lead
 
 
 @dataclass
@@ -64,16 +65,31 @@ class Scorer:
         self.norm_title = 1 - weights.b_title + weights.b_title * snap.title_len / self.avg_title
         self.norm_body = 1 - weights.b_body + weights.b_body * snap.body_len / self.avg_body
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
+        self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, str] = {}
+        self._pairs: dict[int, set[str]] = {}
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """Return the stored fields of a document (memoized per query)."""
+        fields = self._stored.get(docnum)
+        if fields is None:
+            fields = self._stored[docnum] = self.snap.stored(docnum)
+        return fields
 
     def folded_body(self, docnum: int) -> str:
         """Return the folded, normalized stored body of a document (memoized per query)."""
         body = self._bodies.get(docnum)
         if body is None:
-            stored = self.snap.stored(docnum)
-            body = text.fold(text.normalize(str(stored.get("body") or "")))
-            self._bodies[docnum] = body
+            raw = str(self.stored(docnum).get("body") or "")
+            body = self._bodies[docnum] = text.fold(text.normalize(raw))
         return body
+
+    def body_pairs(self, docnum: int) -> set[str]:
+        """Return every adjacent-syllable pair of a document's whole body."""
+        pairs = self._pairs.get(docnum)
+        if pairs is None:
+            pairs = self._pairs[docnum] = set(analyze(self.folded_body(docnum)).pairs)
+        return pairs
 
     def out_of_time(self) -> bool:
         """Return whether the query's time budget is spent."""
@@ -157,7 +173,7 @@ class Scorer:
                 m, s = self.pair(p, alt.title_only)
                 adjacent &= m
                 score += s * self.w.pair
-            if not alt.title_only:
+            if alt.verify and not alt.title_only:
                 adjacent |= self._verified_phrase(alt, match & ~adjacent)
             match &= adjacent
         return match, score * alt.weight
@@ -257,10 +273,8 @@ def refine_adjacency(scorer: Scorer, scored: Scored, candidates: list[int]) -> b
         missing = [t for t, m in scored.pairs if not m[d]]
         if not missing or not long_body[d] or scorer.out_of_time():
             continue
-        body = scorer.folded_body(d)
-        for term in missing:
-            a, b = term.split("_", 1)
-            if re.search(rf"(?<![^\W_]){re.escape(a)}[\s\-–—/]+{re.escape(b)}(?![^\W_])", body):
-                scored.tier[d] += 1
-                changed = True
+        found = sum(1 for term in missing if term in scorer.body_pairs(d))
+        if found:
+            scored.tier[d] += found
+            changed = True
     return changed

@@ -32,7 +32,7 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 RESULT_CACHE_SIZE = 256
-REFINE_EXTRA = 40  # candidates beyond the page checked for adjacency past the indexed lead
+REFINE_EXTRA = 10  # candidates beyond the page checked for adjacency past the indexed lead
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ class Searcher:
             if refine_adjacency(scorer, scored, [int(d) for d in pool]):
                 top = _top(snap, scored, sort, k)
         top = top[(request.page - 1) * request.per_page :]
-        hits = [self._hit(snap, int(d), float(scored.score[d]), parsed) for d in top]
+        hits = [_hit(scorer, int(d), float(scored.score[d]), parsed) for d in top]
         did_you_mean = None
         if (total < 3 or scored.fallback) and parsed.clauses and not scored.partial:
             strict_total = 0 if scored.fallback else total
@@ -274,19 +274,6 @@ class Searcher:
             did_you_mean=did_you_mean,
             took_ms=(time.perf_counter() - started) * 1000,
             partial=scored.partial,
-        )
-
-    def _hit(self, snap: Snapshot, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
-        """Return the Hit of one document with its snippet."""
-        stored = snap.stored(docnum)
-        return Hit(
-            id=str(stored.get("id", "")),
-            title=str(stored.get("title") or ""),
-            url=stored.get("url"),
-            published=_iso(stored.get("published")),
-            category=stored.get("category") or None,
-            score=round(score, 4),
-            snippet=make_snippet(str(stored.get("body") or ""), parsed.highlight_terms()),
         )
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -323,6 +310,20 @@ class Searcher:
             "built_at": built_at(snap.path),
             "categories": list(snap.categories),
         }
+
+
+def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
+    """Return the Hit of one document with its snippet."""
+    stored = scorer.stored(docnum)
+    return Hit(
+        id=str(stored.get("id", "")),
+        title=str(stored.get("title") or ""),
+        url=stored.get("url"),
+        published=_iso(stored.get("published")),
+        category=stored.get("category") or None,
+        score=round(score, 4),
+        snippet=make_snippet(str(stored.get("body") or ""), parsed.highlight_terms()),
+    )
 
 
 def _browse_sort(sort: str) -> str:

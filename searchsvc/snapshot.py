@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher as WSearcher
 from whoosh.util.numeric import byte_to_length
 
@@ -145,9 +145,10 @@ class Snapshot:
         w_parts: list[Any] = []
         with self.io_lock:
             for reader, offset in self.leaves:
-                if (fieldname, term) not in reader:
+                try:
+                    ids, ws = _leaf_postings(reader, fieldname, term)
+                except TermNotFound:
                     continue
-                ids, ws = _leaf_postings(reader, fieldname, term)
                 id_parts.append(ids + offset)
                 w_parts.append(ws)
         if id_parts:
