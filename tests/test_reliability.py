@@ -422,7 +422,8 @@ def reindex_under_load(
             build(index, archives[after])
             switches.append(Switch(before, after, start, time.monotonic()))
             time.sleep(grace + dwell)
-    lags = [_switch_lag(load.samples, sw) for sw in switches]
+    ends = [sw.start for sw in switches[1:]] + [load.ended]
+    lags = [_switch_lag(load.samples, sw, until) for sw, until in zip(switches, ends, strict=True)]
     return {
         "requests": len(load.samples),
         "rate": round(load.achieved_rate(), 1),
@@ -434,9 +435,9 @@ def reindex_under_load(
     }
 
 
-def _switch_lag(samples: list[Sample], sw: Switch) -> float:
-    """Return how long after the build ended the old archive still answered."""
-    old = [s.t0 for s in samples if s.origin == sw.before and s.t0 >= sw.start]
+def _switch_lag(samples: list[Sample], sw: Switch, until: float) -> float:
+    """Return how long after the build ended the old archive still answered (before `until`)."""
+    old = [s.t0 for s in samples if s.origin == sw.before and sw.start <= s.t0 < until]
     return round(max(old) - sw.end, 2) if old else 0.0
 
 
