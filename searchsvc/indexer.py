@@ -186,30 +186,21 @@ def _build_into(
     verify(partial, result.indexed, sample)
     write_manifest(partial, manifest)
     live = gens.live_generation(index_dir)
-    name = partial.name.removesuffix(gens.PARTIAL_SUFFIX)
     elapsed = reading.elapsed()
     report = BuildReport(
-        str(index_dir),
-        name,
-        live.name if live else None,
-        [str(p) for p in paths],
-        reading.read,
-        result.indexed,
-        reading.rejected,
-        reading.duplicates,
-        reading.warnings,
-        reading.reasons(),
-        reading.rejections,
-        elapsed,
-        result.indexed / max(elapsed, 1e-9),
-        0,
-        used,
-        result.segments,
-        _peak_rss_mb(),
-        result.workers_peak_rss_kb / 1024,
-    )
+        index_dir=str(index_dir), generation=partial.name.removesuffix(gens.PARTIAL_SUFFIX),
+        previous=live.name if live else None, sources=[str(p) for p in paths],
+        read=reading.read, indexed=result.indexed, rejected=reading.rejected,
+        duplicates=reading.duplicates, warnings=reading.warnings, reasons=reading.reasons(),
+        rejections=reading.rejections, elapsed=elapsed,
+        docs_per_second=result.indexed / max(elapsed, 1e-9), size_bytes=0, workers=used,
+        segments=result.segments, peak_rss_mb=_peak_rss_mb(),
+        workers_peak_rss_mb=result.workers_peak_rss_kb / 1024,
+    )  # fmt: skip
     final = finish_generation(index_dir, partial, _build_meta(report), live)
     report.size_bytes = gens.tree_size(final)
+    report.elapsed = reading.elapsed()  # with the flush to disk and the switch
+    report.docs_per_second = result.indexed / max(report.elapsed, 1e-9)
     reading.report(result.indexed)
     return report
 

@@ -90,7 +90,9 @@ def _under(source: str, roots: list[str]) -> bool:
     return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _missing(known: dict[str, tuple[str, str]], reading: Reading, paths: list[Path]) -> list[str]:
+def _missing(
+    known: dict[str, tuple[str, str]], reading: Reading, paths: Sequence[Path]
+) -> list[str]:
     """Return indexed ids whose source was read this time without them.
 
     A source that had any rejection is left alone: a record that became unreadable is
@@ -132,6 +134,30 @@ def _apply_changes(
     return last
 
 
+def _write_changes(
+    partial: Path, reading: Reading, known: dict[str, tuple[str, str]], delete_missing: bool
+) -> tuple[Counter[str], Article | None]:
+    """Write additions, replacements and deletions into `partial`; commit only if any."""
+    writer = FastSegmentWriter(windex.open_dir(str(partial), indexname=INDEX_NAME), limitmb=64)
+    counts: Counter[str] = Counter()
+    try:
+        sample = _apply_changes(writer, reading, known, counts)
+        gone = _missing(known, reading, reading.sources) if delete_missing else []
+        for article_id in gone:
+            writer.delete_by_term("id", article_id)
+            del known[article_id]
+        counts["deleted"] = len(gone)
+        if counts["added"] + counts["changed"] + counts["deleted"] == 0:
+            writer.cancel()
+        else:
+            writer.commit(mergetype=_merge_small_segments)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return counts, sample
+
+
 def _update_into(
     index_dir: Path,
     live: Path,
@@ -144,49 +170,23 @@ def _update_into(
     known = read_manifest(live)
     reading = Reading(paths, progress)
     _link_generation(live, partial)
-    writer = FastSegmentWriter(windex.open_dir(str(partial), indexname=INDEX_NAME), limitmb=64)
-    counts: Counter[str] = Counter()
-    try:
-        sample = _apply_changes(writer, reading, known, counts)
-        gone = _missing(known, reading, paths) if delete_missing else []
-        for article_id in gone:
-            writer.delete_by_term("id", article_id)
-            del known[article_id]
-    except BaseException:
-        writer.cancel()
-        raise
-    counts["deleted"] = len(gone)
-    changed = counts["added"] + counts["changed"] + counts["deleted"] > 0
-    if changed:
-        writer.commit(mergetype=_merge_small_segments)
-        verify(partial, len(known), sample)
-        write_manifest(partial, known)
-    else:
-        writer.cancel()
+    counts, sample = _write_changes(partial, reading, known, delete_missing)
     report = UpdateReport(
-        str(index_dir),
-        live.name,
-        None,
-        [str(p) for p in paths],
-        reading.read,
-        counts["added"],
-        counts["changed"],
-        counts["deleted"],
-        counts["unchanged"],
-        reading.rejected,
-        reading.duplicates,
-        reading.warnings,
-        reading.reasons(),
-        reading.rejections,
-        len(known),
-        reading.elapsed(),
-    )
-    if changed:
-        meta = _update_meta(live, partial.name.removesuffix(gens.PARTIAL_SUFFIX), report)
-        report.generation, report.previous = meta["generation"], live.name
-        finish_generation(index_dir, partial, meta, live)
-    else:
+        str(index_dir), live.name, None, [str(p) for p in paths], reading.read,
+        counts["added"], counts["changed"], counts["deleted"], counts["unchanged"],
+        reading.rejected, reading.duplicates, reading.warnings, reading.reasons(),
+        reading.rejections, len(known), 0.0,
+    )  # fmt: skip
+    if counts["added"] + counts["changed"] + counts["deleted"] == 0:
         shutil.rmtree(partial, ignore_errors=True)
+        report.elapsed = reading.elapsed()
+        return report
+    verify(partial, len(known), sample)
+    write_manifest(partial, known)
+    report.elapsed = reading.elapsed()
+    meta = _update_meta(live, partial.name.removesuffix(gens.PARTIAL_SUFFIX), report)
+    report.generation, report.previous = meta["generation"], live.name
+    finish_generation(index_dir, partial, meta, live)
     return report
 
 
