@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_fuzz_api as fa  # noqa: E402
 import test_fuzz_query as fq  # noqa: E402
+import test_rel_harness as h  # noqa: E402
 import test_reliability as rel  # noqa: E402
 
 Figures = dict[str, Any]
@@ -66,9 +67,9 @@ def soak_writers(tmp: Path, quick: bool) -> Figures:
 def soak_crash(tmp: Path, quick: bool) -> Figures:
     """SIGKILL 10 busy gunicorn workers mid-request; count failures after each kill."""
     src = tmp / "a.jsonl"
-    rel.write_archive(src, "a", "markera", 300, seed=1)
-    rel.build(tmp / "index", src)
-    with rel.serve(tmp / "index", workers=2) as server:
+    h.write_archive(src, "a", "markera", 300, seed=1)
+    h.build(tmp / "index", src)
+    with h.serve(tmp / "index", workers=2) as server:
         figures = rel.worker_crash(server, crashes=3 if quick else 10, requests_after=50)
     problems = [] if figures["after_failed"] == 0 else ["requests failed after a kill"]
     problems += ["a worker was not replaced"] * (not all(figures["replaced"]))
@@ -78,7 +79,7 @@ def soak_crash(tmp: Path, quick: bool) -> Figures:
 def soak_fuzz(tmp: Path, quick: bool) -> Figures:
     """Send about 10,000 generated API requests and 6,000 hostile queries."""
     index = tmp / "index"
-    done = rel.cli("index", "build", "--index", index)
+    done = h.cli("index", "build", "--index", index)
     assert done.returncode == 0, done.stderr
     scale = 10 if quick else 1
     return {

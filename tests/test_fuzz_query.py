@@ -17,13 +17,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reliability import cli, missing_piece
+from test_rel_harness import cli
 
 from searchsvc.config import Settings
 from searchsvc.errors import BadRequest
-
-if missing_piece():  # pragma: no cover - during bring-up
-    pytest.skip(f"SKIPPED until {missing_piece()} lands", allow_module_level=True)
 
 BUDGET_S = Settings().query_budget_ms / 1000
 MARGIN_S = 1.5  # a shared 2-core machine: the margin absorbs scheduling, not slow code

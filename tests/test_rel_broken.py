@@ -13,10 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_reliability import cli, documents, missing_piece
-
-if missing_piece():  # pragma: no cover - during bring-up
-    pytest.skip(f"SKIPPED until {missing_piece()} lands", allow_module_level=True)
+from test_rel_harness import cli, documents
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 sys.path.insert(0, str(BROKEN.parent))

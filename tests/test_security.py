@@ -24,11 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from test_reliability import cli, missing_piece, serve
-
-if missing_piece():  # pragma: no cover - during bring-up
-    pytest.skip(f"SKIPPED until {missing_piece()} lands", allow_module_level=True)
-
+from test_rel_harness import cli, serve
 
 PAYLOADS = [
     "<script>alert(1)</script>",
