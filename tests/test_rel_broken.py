@@ -22,7 +22,7 @@ import make_broken  # noqa: E402
 
 # The broken set holds 25 small articles; a build of it takes seconds. A build that takes
 # longer is stuck on a pathological source (a 100,000-character line, a 20 MB file).
-BUILD_TIMEOUT_S = 60
+BUILD_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="module")
