@@ -80,6 +80,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--profile-records", type=int, default=1000, help="records the profiled build indexes"
     )
+    ap.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        help="use this searchsvc index (built elsewhere from the same corpus) instead of "
+        "building one; its state.json gives the build figures",
+    )
     return ap.parse_args(argv)
 
 
@@ -176,6 +183,7 @@ def run(args) -> dict:
     """Run the requested steps and return everything measured (saved after each step)."""
     corpus = prepare_corpus(args.corpus, args.limit, args.queries)
     bench_index.STALE_OK = args.stale_ok
+    bench_index.GIVEN = args.index_dir.resolve() if args.index_dir else None
     report: dict = {
         "machine": machine(),
         "corpus": str(corpus.source),
@@ -183,7 +191,11 @@ def run(args) -> dict:
         "limit": args.limit,
     }
     cmd = args.command
-    reuse = cmd == "all" and args.stale_ok and bench_index.cached(bench_index.searchsvc_dir(corpus))
+    reuse = (
+        cmd == "all"
+        and (args.stale_ok or args.index_dir)
+        and bench_index.cached(bench_index.searchsvc_dir(corpus))
+    )
     if cmd == "index" or (cmd == "all" and not reuse):
         report["index"] = step_index(corpus)
     else:

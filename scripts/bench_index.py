@@ -31,10 +31,13 @@ def peer_db(corpus: Corpus) -> Path:
 
 
 STALE_OK = False  # set by --stale-ok: reuse the newest cached index whatever its code version
+GIVEN: Path | None = None  # set by --index-dir: an index built elsewhere, used as it is
 
 
 def searchsvc_dir(corpus: Corpus) -> Path:
     """Return where the searchsvc index of a corpus and code version is cached."""
+    if GIVEN is not None:
+        return GIVEN
     exact = BENCH_DIR / f"searchsvc-{corpus.key}-{code_version()}"
     if STALE_OK and not exact.exists():
         built = [p for p in BENCH_DIR.glob(f"searchsvc-{corpus.key}-*") if p.is_dir() and cached(p)]
@@ -140,8 +143,31 @@ def build_searchsvc(corpus: Corpus) -> dict:
     return _finish(target, figures)
 
 
+def _external(target: Path) -> dict | None:
+    """Return the figures an index built elsewhere recorded in its state.json, or None."""
+    state_file = target / "state.json"
+    if not state_file.exists():
+        return None
+    st = json.loads(state_file.read_text())
+    mib = 1024 * 1024
+    return {
+        "ok": True,
+        "cached": True,
+        "external": str(target),
+        "docs": st.get("documents"),
+        "seconds": st.get("elapsed"),
+        "docs_per_s": st.get("docs_per_second"),
+        "size_bytes": dir_size(target / str(st.get("generation"))),
+        "maxrss_bytes": (st.get("peak_rss_mb") or 0) * mib or None,
+        "tree_peak_bytes": None,
+        "summary": st,
+    }
+
+
 def cached(target: Path) -> dict | None:
     """Return the figures of a cached successful build, or None."""
+    if GIVEN is not None and target == GIVEN:
+        return _external(target)
     path = _figures_path(target)
     if not (target.exists() and path.exists()):
         return None

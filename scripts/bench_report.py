@@ -29,7 +29,11 @@ def index_table(builds: dict) -> None:
             a, b = conv(a), conv(b)
         goal = ">= 0.10x FTS5" if key == "docs_per_s" else ""
         rows.append([label, a, b, ratio(a, b), goal])
-    note = " (cached build)" if ours.get("cached") else ""
+    note = ""
+    if ours.get("cached"):
+        note = " (searchsvc: cached build, figures from when it was built)"
+    if ours.get("external"):
+        note = f" (searchsvc: built elsewhere, figures from {ours['external']}/state.json)"
     print_table("index build" + note, ["figure", SS, "FTS5", "searchsvc/FTS5", "goal"], rows)
     for name, fig in ((SS, ours), (PEER, peer)):
         if fig and not fig.get("ok"):
