@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from searchsvc import text
 from searchsvc.query import Alternative, Clause, ParsedQuery, Word
-from searchsvc.schema import BODY_LEAD_WORDS, analyze
+from searchsvc.schema import BODY_LEAD_WORDS
 from searchsvc.snapshot import BoolArray, FloatArray, Snapshot
+from searchsvc.snippets import prepare
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Weights:
 
 
 WEIGHTS = Weights()
-MAX_PHRASE_CHECKS = 150  # stored bodies read to verify a quoted phrase beyond the lead
+MAX_PHRASE_CHECKS = 150
+_WORD = re.compile(r"[^\W_]+")  # stored bodies read to verify a quoted phrase beyond the lead
 
 
 @dataclass
@@ -66,8 +67,8 @@ class Scorer:
         self.norm_body = 1 - weights.b_body + weights.b_body * snap.body_len / self.avg_body
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
-        self._bodies: dict[int, str] = {}
-        self._pairs: dict[int, set[str]] = {}
+        self._bodies: dict[int, tuple[str, str]] = {}
+        self._words: dict[int, str] = {}
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """Return the stored fields of a document (memoized per query)."""
@@ -76,20 +77,24 @@ class Scorer:
             fields = self._stored[docnum] = self.snap.stored(docnum)
         return fields
 
-    def folded_body(self, docnum: int) -> str:
-        """Return the folded, normalized stored body of a document (memoized per query)."""
+    def prepared_body(self, docnum: int) -> tuple[str, str]:
+        """Return the normalized stored body and its folded form (memoized per query)."""
         body = self._bodies.get(docnum)
         if body is None:
-            raw = str(self.stored(docnum).get("body") or "")
-            body = self._bodies[docnum] = text.fold(text.normalize(raw))
+            body = self._bodies[docnum] = prepare(str(self.stored(docnum).get("body") or ""))
         return body
 
-    def body_pairs(self, docnum: int) -> set[str]:
-        """Return every adjacent-syllable pair of a document's whole body."""
-        pairs = self._pairs.get(docnum)
-        if pairs is None:
-            pairs = self._pairs[docnum] = set(analyze(self.folded_body(docnum)).pairs)
-        return pairs
+    def folded_body(self, docnum: int) -> str:
+        """Return the folded, normalized stored body of a document."""
+        return self.prepared_body(docnum)[1]
+
+    def body_words(self, docnum: int) -> str:
+        """Return a document's folded body words joined by single spaces, padded with spaces."""
+        words = self._words.get(docnum)
+        if words is None:
+            words = " " + " ".join(_WORD.findall(self.folded_body(docnum))) + " "
+            self._words[docnum] = words
+        return words
 
     def out_of_time(self) -> bool:
         """Return whether the query's time budget is spent."""
@@ -273,7 +278,8 @@ def refine_adjacency(scorer: Scorer, scored: Scored, candidates: list[int]) -> b
         missing = [t for t, m in scored.pairs if not m[d]]
         if not missing or not long_body[d] or scorer.out_of_time():
             continue
-        found = sum(1 for term in missing if term in scorer.body_pairs(d))
+        words = scorer.body_words(d)
+        found = sum(1 for term in missing if f" {term.replace('_', ' ', 1)} " in words)
         if found:
             scored.tier[d] += found
             changed = True

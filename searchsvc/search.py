@@ -32,7 +32,7 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 RESULT_CACHE_SIZE = 256
-REFINE_EXTRA = 10  # candidates beyond the page checked for adjacency past the indexed lead
+REFINE_POOL = 20  # best matches checked for query pairs adjacent beyond the indexed lead
 
 
 @dataclass(frozen=True)
@@ -254,8 +254,8 @@ class Searcher:
         k = request.page * request.per_page
         top = _top(snap, scored, sort, k)
         if sort == "relevance" and scored.pairs and len(top):
-            pool = _top(snap, scored, sort, k + REFINE_EXTRA)
-            if refine_adjacency(scorer, scored, [int(d) for d in pool]):
+            pool = [int(d) for d in _top(snap, scored, sort, REFINE_POOL)]
+            if refine_adjacency(scorer, scored, pool):
                 top = _top(snap, scored, sort, k)
         top = top[(request.page - 1) * request.per_page :]
         hits = [_hit(scorer, int(d), float(scored.score[d]), parsed) for d in top]
@@ -322,7 +322,7 @@ def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
         published=_iso(stored.get("published")),
         category=stored.get("category") or None,
         score=round(score, 4),
-        snippet=make_snippet(str(stored.get("body") or ""), parsed.highlight_terms()),
+        snippet=make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum)),
     )
 
 

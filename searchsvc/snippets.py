@@ -71,12 +71,18 @@ def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) 
     return prefix + "".join(out).strip() + suffix
 
 
-def make_snippet(body: str, terms: Iterable[str]) -> str:
-    """Return an HTML-safe passage of about 160-250 characters with the terms marked."""
+def prepare(body: str) -> tuple[str, str]:
+    """Return a body normalized with single spaces, and its folded form of the same length."""
     body = _SPACE.sub(" ", text.normalize(body or "")).strip()
     folded = text.fold(body)
     if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
         folded = "".join(text.fold(c)[:1] or " " for c in body)
+    return body, folded
+
+
+def make_snippet(body: str, terms: Iterable[str], prepared: tuple[str, str] | None = None) -> str:
+    """Return an HTML-safe passage of about 160-250 characters with the terms marked."""
+    body, folded = prepared or prepare(body)
     pattern = _pattern(terms)
     spans: list[tuple[int, int, str]] = []
     if pattern is not None:
