@@ -32,7 +32,7 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 RESULT_CACHE_SIZE = 256
-REFINE_POOL = 20  # best matches checked for query pairs adjacent beyond the indexed lead
+REFINE_POOL = 10  # best matches checked for query pairs adjacent beyond the indexed lead
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher as WSearcher
 from whoosh.util.numeric import byte_to_length
@@ -218,7 +218,9 @@ def _leaf_arrays(reader: IndexReader, count: int) -> dict[str, Any]:
 def open_snapshot(path: Path, token: str) -> Snapshot:
     """Open one generation directory and load its per-document arrays."""
     try:
-        ix = windex.open_dir(str(path))
+        # No mmap: Whoosh reads a compound segment through mmap by copying every sub-file
+        # into a BytesIO (the whole index in anonymous memory); plain reads copy nothing.
+        ix = FileStorage(str(path), supports_mmap=False).open_index()
     except Exception as exc:
         raise IndexUnavailable(f"cannot open index at {path}: {exc}") from exc
     searcher = ix.searcher()

@@ -16,6 +16,7 @@ from searchsvc import text
 TARGET = 220
 MIN_LEN = 160
 MAX_MATCHES = 400
+MAX_BODY_CHARS = 6000  # snippets come from the first pages of a body; bounds per-hit cost
 _SPACE = re.compile(r"\s+")
 
 
@@ -73,7 +74,7 @@ def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) 
 
 def prepare(body: str) -> tuple[str, str]:
     """Return a body normalized with single spaces, and its folded form of the same length."""
-    body = _SPACE.sub(" ", text.normalize(body or "")).strip()
+    body = _SPACE.sub(" ", text.normalize((body or "")[:MAX_BODY_CHARS])).strip()
     folded = text.fold(body)
     if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
         folded = "".join(text.fold(c)[:1] or " " for c in body)
