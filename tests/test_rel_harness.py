@@ -263,12 +263,3 @@ def workers_of(server: Server) -> list[int]:
     """Return the pids of the gunicorn workers: the leaves of the server's process tree."""
     tree = descendants(server.proc.pid)
     return sorted(pid for pid in tree if pid not in tree.values())
-
-
-def cpu_ticks(pid: int) -> int:
-    """Return user+system clock ticks a process has used (0 when it is gone)."""
-    try:
-        after = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(after[11]) + int(after[12])

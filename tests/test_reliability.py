@@ -13,12 +13,10 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +25,11 @@ from typing import Any
 import pytest
 from test_rel_harness import (
     COMMON,
-    WORDS,
     Reply,
     Server,
     answers,
     build,
     cli,
-    cpu_ticks,
     documents,
     kill_group,
     popen,
@@ -394,25 +390,49 @@ def fill(directory: Path, leave: int) -> None:
         (directory / "ballast").write_bytes(b"\0" * (free - leave))
 
 
+def server_side_inode(server_port: int, client_port: int) -> int | None:
+    """Return the inode of the server's socket for one loopback connection (/proc/net/tcp)."""
+    want_local, want_remote = f":{server_port:04X}", f":{client_port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields_ = line.split()
+        if fields_[1].endswith(want_local) and fields_[2].endswith(want_remote):
+            return int(fields_[9])
+    return None
+
+
+def holder_of(inode: int, pids: list[int]) -> int | None:
+    """Return which of pids holds the socket with this inode open."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) == f"socket:[{inode}]":
+                        return pid
+    return None
+
+
 @contextlib.contextmanager
-def slow_request(server: Server, path: str) -> Iterator[list[Reply]]:
-    """Send a GET in a thread during the block; the list holds its reply afterwards."""
-    out: list[Reply] = []
-    t = threading.Thread(target=lambda: out.append(server.get(path, timeout=60)), daemon=True)
-    t.start()
+def half_sent_request(server: Server) -> Iterator[tuple[socket.socket, int | None]]:
+    """Open a connection with a request not yet finished; yield it and the worker holding it."""
+    port = int(server.base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(f"GET /api/search?q={COMMON} HTTP/1.1\r\nHost: x\r\n".encode())
+        inode, holder = None, None
+        deadline = time.monotonic() + 5
+        while holder is None and time.monotonic() < deadline:
+            inode = inode or server_side_inode(port, conn.getsockname()[1])
+            holder = holder_of(inode, workers_of(server)) if inode else None
+            time.sleep(0.02)
+        yield conn, holder
+
+
+def finish_request(conn: socket.socket) -> bool:
+    """Send the end of a half-sent request; say whether an HTTP answer came back."""
     try:
-        yield out
-    finally:
-        t.join(timeout=60)
-
-
-def busy_worker(workers: list[int], window: float = 0.3) -> int | None:
-    """Return the worker that used CPU during window (it is serving a request), if any."""
-    before = {pid: cpu_ticks(pid) for pid in workers}
-    time.sleep(window)
-    used = {pid: cpu_ticks(pid) - before[pid] for pid in workers}
-    pid, ticks = max(used.items(), key=lambda kv: kv[1])
-    return pid if ticks > 0 else None
+        conn.sendall(b"Connection: close\r\n\r\n")
+        return conn.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
 
 
 def wait_for(predicate: Any, timeout: float, step: float = 0.1) -> bool:
@@ -425,28 +445,23 @@ def wait_for(predicate: Any, timeout: float, step: float = 0.1) -> bool:
     return bool(predicate())
 
 
-HEAVY_QUERY = "/api/search?" + urllib.parse.urlencode(
-    {"q": " ".join(WORDS * 6)[:4000] + " OR ".join(WORDS[:40]), "per_page": 100}
-)
-
-
 def worker_crash(server: Server, crashes: int, requests_after: int) -> dict[str, Any]:
-    """SIGKILL busy workers mid-request; return how the service answered around each kill."""
+    """SIGKILL the worker holding an unfinished request; return how the service answered."""
     figures: dict[str, Any] = {"kills": 0, "in_flight_failed": 0, "after_failed": 0}
-    figures["after_sent"] = 0
+    figures.update(after_sent=0, replaced=[])
     for _ in range(crashes):
         original = workers_of(server)
         assert len(original) >= 2, f"expected 2 workers, found {original}"
-        with slow_request(server, HEAVY_QUERY) as in_flight:
-            victim = busy_worker(original) or original[0]
-            os.kill(victim, signal.SIGKILL)
+        with half_sent_request(server) as (conn, holder):
+            assert holder is not None, "no worker holds the half-sent request"
+            os.kill(holder, signal.SIGKILL)
             figures["kills"] += 1
-        figures["in_flight_failed"] += int(not in_flight or in_flight[0].status != 200)
+            figures["in_flight_failed"] += not finish_request(conn)
         replies = [server.get(f"/api/search?q={COMMON}") for _ in range(requests_after)]
         figures["after_sent"] += len(replies)
         figures["after_failed"] += sum(r.status != 200 for r in replies)
         replaced = wait_for(lambda o=original: len(set(workers_of(server)) - set(o)) >= 1, 30)
-        figures.setdefault("replaced", []).append(replaced)
+        figures["replaced"].append(replaced)
     return figures
 
 
@@ -526,5 +541,6 @@ def test_killed_worker_is_replaced_and_service_keeps_answering(tmp_path: Path) -
     with serve(tmp_path / "index", workers=2) as server:
         figures = worker_crash(server, crashes=2, requests_after=20)
         assert figures["after_failed"] == 0, figures
+        assert figures["in_flight_failed"] == 2, "the killed worker still answered?"
         assert figures["replaced"] == [True, True], figures
         assert server.get("/healthz").status == 200
