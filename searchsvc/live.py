@@ -88,6 +88,14 @@ class LiveIndex:
         self._checked = 0.0
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the loaded generations."""
+        with self._lock:
+            for loaded in (self._loaded, self._retired):
+                if loaded is not None:
+                    loaded.snap.close()
+            self._loaded = self._retired = None
+
     def current(self) -> Loaded:
         """Return the loaded generation, reopening it when the live one changed."""
         loaded = self._loaded

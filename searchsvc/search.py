@@ -198,6 +198,35 @@ def _top(snap: Snapshot, scored: Scored, sort: str, k: int) -> Any:
     return idx[order][:k]
 
 
+class ResultCache:
+    """An LRU of recent results keyed by (generation token, request); cleared on a switch."""
+
+    def __init__(self, size: int = RESULT_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, SearchRequest], SearchResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, SearchRequest]) -> SearchResult | None:
+        """Return a cached result, marking it recently used."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, SearchRequest], result: SearchResult) -> None:
+        """Remember a result, forgetting the least recently used beyond the size."""
+        with self._lock:
+            self._items[key] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every result."""
+        with self._lock:
+            self._items.clear()
+
+
 class Searcher:
     """Answers searches against the live generation of an index directory; reloads on switch.
 
@@ -210,17 +239,16 @@ class Searcher:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.settings = settings or config.Settings(index=self.index_dir)
-        self._results: OrderedDict[tuple[str, SearchRequest], SearchResult] = OrderedDict()
-        self._results_lock = threading.Lock()
+        self._results = ResultCache()
         self.weights = WEIGHTS
         self._live = LiveIndex(
-            self.index_dir, self.settings.reload_interval_s, warm, self._forget_results
+            self.index_dir, self.settings.reload_interval_s, warm, self._results.clear
         )
 
-    def _forget_results(self) -> None:
-        """Drop cached results (the live generation changed)."""
-        with self._results_lock:
-            self._results.clear()
+    def close(self) -> None:
+        """Release the open index files (a later call reopens them)."""
+        self._live.close()
+        self._results.clear()
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search."""
@@ -228,18 +256,12 @@ class Searcher:
         validate(request)
         loaded = self._live.current()
         key = (loaded.snap.token, request)
-        with self._results_lock:
-            cached = self._results.get(key)
-            if cached is not None:
-                self._results.move_to_end(key)
+        cached = self._results.get(key)
         if cached is not None:
             return _retimed(cached, started)
         result = self._run(loaded.snap, request, started)
         if not result.partial:
-            with self._results_lock:
-                self._results[key] = result
-                while len(self._results) > RESULT_CACHE_SIZE:
-                    self._results.popitem(last=False)
+            self._results.put(key, result)
         return result
 
     def _run(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResult:

@@ -6,6 +6,7 @@ after `open_snapshot()` returns except for the bounded postings cache.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class Snapshot:
     memo: dict[str, Any] = field(default_factory=dict)
     # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
     io_lock: threading.RLock = field(default_factory=threading.RLock)
+    closed: bool = False
 
     def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return global docnums and weights of a term in a field (cached)."""
@@ -177,7 +179,14 @@ class Snapshot:
     def close(self) -> None:
         """Release the readers (only once no request uses this snapshot)."""
         with self.io_lock:
-            self.searcher.close()
+            if not self.closed:
+                self.closed = True
+                self.searcher.close()
+
+    def __del__(self) -> None:
+        """Close the files when the last request lets go of a snapshot nobody closed."""
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _lengths(reader: IndexReader, fieldname: str, count: int) -> Any:
