@@ -5,6 +5,7 @@ Never imports click or flask.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -147,7 +148,8 @@ def write_manifest(gen_dir: Path, entries: dict[str, tuple[str, str]]) -> None:
     sources = sorted({src for _h, src in entries.values()})
     number = {src: n for n, src in enumerate(sources)}
     articles = {i: [h, number[src]] for i, (h, src) in entries.items()}
-    gens.write_json(gen_dir / gens.MANIFEST, {"sources": sources, "articles": articles})
+    data = json.dumps({"sources": sources, "articles": articles}, separators=(",", ":"))
+    gens.atomic_write(gen_dir / gens.MANIFEST, data.encode("utf-8"))
 
 
 def read_manifest(gen_dir: Path) -> dict[str, tuple[str, str]]:
