@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,12 +182,14 @@ class Snapshot:
         with self.io_lock:
             if not self.closed:
                 self.closed = True
-                self.searcher.close()
+                _close_quietly(self.searcher)
 
-    def __del__(self) -> None:
-        """Close the files when the last request lets go of a snapshot nobody closed."""
-        with contextlib.suppress(Exception):
-            self.close()
+
+def _close_quietly(searcher: WSearcher) -> None:
+    """Close a Whoosh searcher, ignoring one already closed."""
+    with contextlib.suppress(Exception):
+        if not searcher.is_closed:
+            searcher.close()
 
 
 def _lengths(reader: IndexReader, fieldname: str, count: int) -> Any:
@@ -245,7 +248,7 @@ def open_snapshot(path: Path, token: str) -> Snapshot:
     code = {c: i for i, c in enumerate(categories)}
     year = cat("year", np.int32)
     has_date = cat("minutes", np.int64) != NO_DATE
-    return Snapshot(
+    snap = Snapshot(
         path=path,
         token=token,
         ix=ix,
@@ -262,3 +265,7 @@ def open_snapshot(path: Path, token: str) -> Snapshot:
         minutes=cat("minutes", np.int32),
         titles=[t for p in parts for t in p["titles"]],
     )
+    # Close the files when the snapshot is dropped unclosed, even inside a reference cycle
+    # (a weakref callback runs before the files' own finalizers could warn).
+    weakref.finalize(snap, _close_quietly, searcher)
+    return snap
