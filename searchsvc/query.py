@@ -234,6 +234,20 @@ def _with_telex(parsed: ParsedQuery, telex: ParsedQuery) -> ParsedQuery:
     return telex
 
 
+def _telex_words(query: str) -> str | None:
+    """Return a query with each Telex-typed word converted, when the whole is not Telex.
+
+    Mixed queries (`Hernan Crespo vux khis mowis`) keep their foreign words as typed.
+    """
+    words = query.split(" ")
+    out = []
+    for word in words:
+        converted = text.from_telex(word + " " + word) if len(word) > 1 else None
+        out.append(converted.split(" ")[0] if converted else word)
+    changed = sum(a != b for a, b in zip(out, words, strict=True))
+    return " ".join(out) if changed >= 2 else None
+
+
 def understand(raw: str) -> ParsedQuery:
     """Turn raw visitor text into a ParsedQuery; never raises on any string."""
     query = " ".join(text.normalize(raw or "").split())
@@ -242,7 +256,7 @@ def understand(raw: str) -> ParsedQuery:
         query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
         notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
     parsed = parse_syntax(query)
-    telex = text.from_telex(query)
+    telex = text.from_telex(query) or _telex_words(query)
     if telex and telex != query:
         reading = parse_syntax(telex)
         parsed = _with_telex(parsed, reading)

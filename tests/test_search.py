@@ -340,3 +340,10 @@ def test_published_is_iso_with_vietnam_offset(searcher: Searcher) -> None:
     hit = run(searcher, "45/KH-UBND").hits[0]
     assert hit.published is not None and hit.published.endswith("+07:00")
     assert datetime.fromisoformat(hit.published).year == 2014
+
+
+def test_mixed_telex_query_keeps_foreign_words(searcher: Searcher) -> None:
+    result = run(searcher, "Covid Taay Hoof")
+    assert result.understood.telex == "Covid Tây Hồ"
+    assert ids(result) == ids(run(searcher, "Covid Tây Hồ"))
+    assert result.total > 0
