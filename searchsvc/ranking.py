@@ -68,7 +68,6 @@ class Scorer:
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, tuple[str, str]] = {}
-        self._words: dict[int, str] = {}
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """Return the stored fields of a document (memoized per query)."""
@@ -87,14 +86,6 @@ class Scorer:
     def folded_body(self, docnum: int) -> str:
         """Return the folded, normalized stored body of a document."""
         return self.prepared_body(docnum)[1]
-
-    def body_words(self, docnum: int) -> str:
-        """Return a document's folded body words joined by single spaces, padded with spaces."""
-        words = self._words.get(docnum)
-        if words is None:
-            words = " " + " ".join(_WORD.findall(self.folded_body(docnum))) + " "
-            self._words[docnum] = words
-        return words
 
     def out_of_time(self) -> bool:
         """Return whether the query's time budget is spent."""
@@ -267,6 +258,20 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
     )
 
 
+def has_adjacent(folded: str, first: str, second: str) -> bool:
+    """Return whether two folded words stand next to each other, as whole words, in a text."""
+    needle = f"{first} {second}"
+    at = folded.find(needle)
+    while at != -1:
+        end = at + len(needle)
+        if (at == 0 or not folded[at - 1].isalnum()) and (
+            end == len(folded) or not folded[end].isalnum()
+        ):
+            return True
+        at = folded.find(needle, at + 1)
+    return False
+
+
 def refine_adjacency(scorer: Scorer, scored: Scored, candidates: list[int]) -> bool:
     """Credit query pairs found adjacent beyond the indexed lead, for long candidate bodies.
 
@@ -278,8 +283,8 @@ def refine_adjacency(scorer: Scorer, scored: Scored, candidates: list[int]) -> b
         missing = [t for t, m in scored.pairs if not m[d]]
         if not missing or not long_body[d] or scorer.out_of_time():
             continue
-        words = scorer.body_words(d)
-        found = sum(1 for term in missing if f" {term.replace('_', ' ', 1)} " in words)
+        body = scorer.folded_body(d)
+        found = sum(1 for term in missing if has_adjacent(body, *term.split("_", 1)))
         if found:
             scored.tier[d] += found
             changed = True
