@@ -347,3 +347,16 @@ def test_mixed_telex_query_keeps_foreign_words(searcher: Searcher) -> None:
     assert result.understood.telex == "Covid Tây Hồ"
     assert ids(result) == ids(run(searcher, "Covid Tây Hồ"))
     assert result.total > 0
+
+
+def test_time_budget_returns_partial_results_flagged(sample_index: Path) -> None:
+    settings = Settings(index=sample_index, query_budget_ms=1)
+    hurried = Searcher(sample_index, settings, warm=False)
+    try:
+        words = "tây hồ ủy ban nhân dân quận tổ chức hội nghị thi đua khen thưởng năm"
+        result = hurried.search(SearchRequest(words))
+        assert result.partial
+        again = hurried.search(SearchRequest(words))
+        assert again.partial  # partial results are never cached as complete ones
+    finally:
+        hurried.close()
