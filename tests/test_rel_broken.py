@@ -8,6 +8,7 @@ is in the index, every bad one is in the report with its path and reason, the co
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,14 @@ BROKEN = Path(__file__).parent / "data" / "broken"
 sys.path.insert(0, str(BROKEN.parent))
 
 import make_broken  # noqa: E402
+
+# Finding 2 of RELIABILITY.md: `_COMPOUND` in searchsvc/schema.py backtracks quadratically on
+# the generated 100,000-character line, so the build takes minutes. Remove this mark with the
+# fix (the build then takes about 2 s and every check here passes).
+pytestmark = pytest.mark.xfail(
+    strict=True,
+    reason="searchsvc/schema.py _COMPOUND regex is quadratic on long words (RELIABILITY.md #2)",
+)
 
 # The broken set holds 25 small articles; a build of it takes seconds. A build that takes
 # longer is stuck on a pathological source (a 100,000-character line, a 20 MB file).
@@ -33,9 +42,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     index, report = root / "index", root / "rejected.jsonl"
     sources = [BROKEN, root / "gen"]
     args = ["index", "build", *sources, "--index", index, "--json", "--report", report]
-    done = cli(*args, timeout=BUILD_TIMEOUT_S)
-    (root / "gen" / "big-20mb.txt").unlink()  # pytest keeps recent tmp dirs: not 20 MB each
-    assert done.returncode == 0, done.stdout + done.stderr
+    try:
+        done = cli(*args, timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {"error": f"the build of the broken set took over {BUILD_TIMEOUT_S} s"}
+    finally:
+        (root / "gen" / "big-20mb.txt").unlink()  # pytest keeps recent tmp dirs: not 20 MB each
+    if done.returncode != 0:
+        return {"error": f"the build failed: {done.stdout}{done.stderr}"}
     lines = report.read_text(encoding="utf-8").splitlines()
     return {
         "index": index,
@@ -47,6 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_counts_add_up(built: dict[str, Any]) -> None:
     """Read = indexed + rejected (duplicates are rejections too), and the index agrees."""
+    assert "error" not in built, built["error"]
     s = built["summary"]
     refused = [r for r in built["report"] if not r["warning"]]
     assert s["read"] == s["indexed"] + len(refused), (s, refused)
@@ -57,6 +72,7 @@ def test_counts_add_up(built: dict[str, Any]) -> None:
 
 def test_every_good_article_is_indexed(built: dict[str, Any]) -> None:
     """Every article the reader accepts beside the bad sources can be fetched from the index."""
+    assert "error" not in built, built["error"]
     from searchsvc.archive import read_sources
     from searchsvc.search import Searcher
 
@@ -76,6 +92,7 @@ def test_every_good_article_is_indexed(built: dict[str, Any]) -> None:
 
 def test_good_pages_are_found_by_their_titles(built: dict[str, Any]) -> None:
     """The hand-written good pages among the bad ones are found by searching their titles."""
+    assert "error" not in built, built["error"]
     from searchsvc.search import Searcher, SearchRequest
 
     searcher = Searcher(built["index"])
@@ -88,6 +105,7 @@ def test_good_pages_are_found_by_their_titles(built: dict[str, Any]) -> None:
 
 def test_report_names_path_and_reason_of_every_bad_source(built: dict[str, Any]) -> None:
     """Each bad kind is in the report with its path (and line) and a reason in plain words."""
+    assert "error" not in built, built["error"]
     by_name = {
         Path(r["path"]).name + (f":{r['line']}" if r["line"] else "") for r in built["report"]
     }
