@@ -42,7 +42,9 @@ _EPOCH = datetime(1970, 1, 1)
 _WORD = re.compile(r"[^\W_]+")
 # Syllable pairs never span these: sentence punctuation, brackets, quotes, line breaks.
 _BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»|…\n\r\t]+|\s[-–—]\s")
-_COMPOUND = re.compile(r"[^\W_]+(?:[-/.,&'’][^\W_]+)+")
+# Anchored at word starts: unanchored, a long run of letters is rescanned from every offset
+# (quadratic; a 100,000-character line took minutes).
+_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]+(?:[-/.,&'’][^\W_]+)+")
 
 # Syllable pairs of a body are indexed for its first words only (the lead): they refine
 # ranking, and over whole bodies they would double the postings (and the indexing time).

@@ -207,7 +207,10 @@ def _leaf_arrays(reader: IndexReader, count: int) -> dict[str, Any]:
     """Return the per-document values of one segment."""
     live = np.ones(count, dtype=np.bool_)
     if reader.has_deletions():
-        for d in reader.deleted_docs():
+        deleted = getattr(reader, "deleted_docs_set", None)
+        if deleted is None:  # other Whoosh versions: a method instead of the property
+            deleted = set(reader.deleted_docs())
+        for d in deleted:
             live[d] = False
 
     def ints(name: str, default: int) -> Any:
@@ -236,8 +239,12 @@ def open_snapshot(path: Path, token: str) -> Snapshot:
     except Exception as exc:
         raise IndexUnavailable(f"cannot open index at {path}: {exc}") from exc
     searcher = ix.searcher()
-    leaves = [(r, int(off)) for r, off in searcher.reader().leaf_readers()]
-    parts = [_leaf_arrays(r, r.doc_count_all()) for r, _ in leaves]
+    try:
+        leaves = [(r, int(off)) for r, off in searcher.reader().leaf_readers()]
+        parts = [_leaf_arrays(r, r.doc_count_all()) for r, _ in leaves]
+    except Exception as exc:
+        _close_quietly(searcher)
+        raise IndexUnavailable(f"cannot read index at {path}: {exc}") from exc
 
     def cat(name: str, dtype: Any) -> Any:
         arrays = [np.asarray(p[name]) for p in parts]

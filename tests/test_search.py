@@ -360,3 +360,35 @@ def test_time_budget_returns_partial_results_flagged(sample_index: Path) -> None
         assert again.partial  # partial results are never cached as complete ones
     finally:
         hurried.close()
+
+
+def test_search_after_an_update_that_changed_an_article(tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "src.jsonl"
+
+    def write(body: str) -> None:
+        records = [{"id": "x1", "title": "Một", "body": body}, {"id": "x2", "body": "năm sáu"}]
+        src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+
+    write("hai ba")
+    index_dir = tmp_path / "index"
+    indexer.build([src], index_dir)
+    write("bốn bảy")
+    indexer.update([src], index_dir)
+    searcher = Searcher(index_dir, Settings(index=index_dir, reload_interval_s=0), warm=False)
+    try:
+        assert searcher.search(SearchRequest("hai")).total == 0
+        assert ids(searcher.search(SearchRequest("bốn bảy"))) == ["x1"]
+        assert searcher.search(SearchRequest("")).total == 2
+        assert searcher.stats()["documents"] == 2
+    finally:
+        searcher.close()
+
+
+def test_long_unbroken_text_indexes_in_linear_time() -> None:
+    from searchsvc import schema
+
+    started = time.perf_counter()
+    schema.analyze("a" * 100_000 + " 45/KH-UBND")
+    assert time.perf_counter() - started < 2.0
