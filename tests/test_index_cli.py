@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,26 @@ def test_a_damaged_live_generation_is_reported_plainly(tmp_path: Path) -> None:
         toc.unlink()
     code, out = run("index", "status", "--index", index)
     assert code == 1 and "gen-000001 does not open" in out and "Traceback" not in out
+
+
+def test_sigterm_stops_a_build_and_removes_its_partial_generation(tmp_path: Path) -> None:
+    if not SEARCHSVC.exists():
+        pytest.skip(f"{SEARCHSVC} is not installed")
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 5)
+    assert run("index", "build", src, "--index", index)[0] == 0
+    write_archive(src, "b", "bravo", 3000)
+    proc = subprocess.Popen(
+        [SEARCHSVC, "index", "build", src, "--index", index, "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(index.glob("*.partial/*.seg")) and not list(index.glob("*.partial/MAIN*")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert not list(index.glob("*.partial")) and gens.live_generation(index) == index / "gen-000001"

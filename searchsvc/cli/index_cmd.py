@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -45,8 +46,14 @@ def _os_message(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """Turn SIGTERM into SystemExit so a writer deletes its partial generation on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def _run(action: Callable[[], T]) -> T:
     """Run a core action, turning its errors into plain click errors (no traceback)."""
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return action()
     except SearchError as exc:
@@ -60,6 +67,8 @@ def _run(action: Callable[[], T]) -> T:
             f"unexpected error ({type(exc).__name__}: {exc}); "
             "run again with SEARCHSVC_DEBUG=1 to see where it happened"
         ) from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
