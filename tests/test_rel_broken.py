@@ -21,14 +21,6 @@ sys.path.insert(0, str(BROKEN.parent))
 
 import make_broken  # noqa: E402
 
-# Finding 2 of RELIABILITY.md: `_COMPOUND` in searchsvc/schema.py backtracks quadratically on
-# the generated 100,000-character line, so the build takes minutes. Remove this mark with the
-# fix (the build then takes about 2 s and every check here passes).
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="searchsvc/schema.py _COMPOUND regex is quadratic on long words (RELIABILITY.md #2)",
-)
-
 # The broken set holds 25 small articles; a build of it takes seconds. A build that takes
 # longer is stuck on a pathological source (a 100,000-character line, a 20 MB file).
 BUILD_TIMEOUT_S = 30
