@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as windex
 from whoosh import query as wquery
 
-from searchsvc import archive
+from searchsvc import archive, schema
 from searchsvc import generations as gens
 from searchsvc.archive import Article, Rejection
 from searchsvc.errors import IndexBuildError
@@ -162,13 +162,22 @@ def read_manifest(gen_dir: Path) -> dict[str, tuple[str, str]]:
 
 
 def _probe_query(ix: Any, article: Article) -> wquery.Query | None:
-    """Return a query on the article's own words that must find it, or None."""
+    """Return a query on the terms the article was indexed with (title, else body), or None.
+
+    The terms come from `schema.document()`, exactly what was written, so the probe does
+    not depend on query-time analysis agreeing with index-time analysis.
+    """
     names = set(ix.schema.names())
-    for name, text in (("title_f", article.title), ("body_f", article.body[:300])):
-        if name in names and text.strip():
-            terms = list(ix.schema[name].process_text(text, mode="query"))[:12]
-            if terms:
-                return wquery.And([wquery.Term(name, t) for t in terms])
+    doc = schema.document(article)
+    for name in ("title_f", "body_f"):
+        value = doc.get(name)
+        if name not in names or not value:
+            continue
+        if isinstance(value, str):
+            value = ix.schema[name].process_text(value, mode="index")
+        terms = list(dict.fromkeys(t for t in value if isinstance(t, str)))[:12]
+        if terms:
+            return wquery.And([wquery.Term(name, t) for t in terms])
     return None
 
 

@@ -403,3 +403,22 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_verification_catches_a_wrong_count_or_a_missing_article(
+    small: Path, tmp_path: Path
+) -> None:
+    from searchsvc import ingest
+    from searchsvc.archive import Article
+
+    index = tmp_path / "index"
+    indexer.build([small], index)
+    live = gens.live_generation(index)
+    assert live is not None
+    present = Article("s-00002", "Tin alpha số 2 về an", "nội dung")
+    assert ingest._probe_query(windex.open_dir(str(live)), present) is not None
+    ingest.verify(live, 20, Article("s-00002", "Tin alpha số 2 về an", "x"))
+    with pytest.raises(IndexBuildError, match="holds 20 documents where 21"):
+        ingest.verify(live, 21, None)
+    with pytest.raises(IndexBuildError, match="does not find article 's-00002'"):
+        ingest.verify(live, 20, Article("s-00002", "hoàn toàn khác", "x"))
