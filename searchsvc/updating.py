@@ -158,6 +158,16 @@ def _write_changes(
     return counts, sample
 
 
+def _check_schema(live: Path) -> None:
+    """Refuse to update an index whose fields differ from this version's schema."""
+    fields = set(windex.open_dir(str(live), indexname=INDEX_NAME).schema.names())
+    if fields != set(schema.build_schema().names()):
+        raise IndexBuildError(
+            f"{live} was built by another version of searchsvc (its fields differ); "
+            "run `searchsvc index build` to rebuild it"
+        )
+
+
 def _update_into(
     index_dir: Path,
     live: Path,
@@ -167,6 +177,7 @@ def _update_into(
     progress: ProgressFn | None,
 ) -> UpdateReport:
     """Apply the sources' changes to a copy of the live generation and make it live."""
+    _check_schema(live)
     known = read_manifest(live)
     reading = Reading(paths, progress)
     _link_generation(live, partial)

@@ -422,3 +422,16 @@ def test_verification_catches_a_wrong_count_or_a_missing_article(
         ingest.verify(live, 21, None)
     with pytest.raises(IndexBuildError, match="does not find article 's-00002'"):
         ingest.verify(live, 20, Article("s-00002", "hoàn toàn khác", "x"))
+
+
+def test_update_refuses_an_index_of_another_schema(small: Path, tmp_path: Path) -> None:
+    from whoosh import fields
+
+    index = tmp_path / "index"
+    old = index / "gen-000001"
+    old.mkdir(parents=True)
+    windex.create_in(str(old), fields.Schema(id=fields.ID(stored=True, unique=True)))
+    gens.switch(index, old)
+    with pytest.raises(IndexBuildError, match="another version of searchsvc"):
+        indexer.update([small], index)
+    assert gens.live_generation(index) == old and not list(index.glob("*.partial"))
