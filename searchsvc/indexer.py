@@ -17,8 +17,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
-
 from searchsvc import config, schema
 from searchsvc import generations as gens
 from searchsvc.archive import Article, Rejection
@@ -36,7 +34,7 @@ from searchsvc.ingest import (
     write_manifest,
 )
 from searchsvc.updating import UpdateReport, update
-from searchsvc.writers import INDEX_NAME, InlineWriter, PoolWriter, WriteResult, create_index
+from searchsvc.writers import InlineWriter, PoolWriter, WriteResult, create_index, open_index
 
 __all__ = [
     "BuildReport",
@@ -259,7 +257,7 @@ def status(index_dir: Path | str | None = None) -> Status:
         return Status(str(target), None, 0, 0, None, [], None, 0, 0, older)
     meta = gens.read_json(live / gens.META) or {}
     try:
-        documents = windex.open_dir(str(live), indexname=INDEX_NAME).doc_count()
+        documents = open_index(live).doc_count()
     except Exception as exc:  # Whoosh raises its own errors for damaged files
         raise IndexUnavailable(f"the live generation {live} does not open: {exc}") from exc
     return Status(

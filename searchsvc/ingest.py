@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
 from whoosh import query as wquery
 
 from searchsvc import archive, schema
 from searchsvc import generations as gens
 from searchsvc.archive import Article, Rejection
 from searchsvc.errors import IndexBuildError
-from searchsvc.writers import INDEX_NAME
+from searchsvc.writers import open_index
 
 BATCH = 200  # articles per progress report (and per batch handed to a worker)
 
@@ -184,7 +183,7 @@ def _probe_query(ix: Any, article: Article) -> wquery.Query | None:
 def verify(gen_dir: Path, expected: int, sample: Article | None) -> None:
     """Check that a generation opens, holds `expected` documents and finds `sample`."""
     try:
-        ix = windex.open_dir(str(gen_dir), indexname=INDEX_NAME)
+        ix = open_index(gen_dir)
     except Exception as exc:
         raise IndexBuildError(f"the new index does not open ({exc}); nothing was changed") from exc
     found = ix.doc_count()

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
 from whoosh.reading import SegmentReader
 
 from searchsvc import config, schema
@@ -34,7 +33,7 @@ from searchsvc.ingest import (
     verify,
     write_manifest,
 )
-from searchsvc.writers import INDEX_NAME, FastSegmentWriter
+from searchsvc.writers import FastSegmentWriter, open_index
 
 SMALL_SEGMENT = 5000  # an update merges segments below this many documents ...
 SMALL_SEGMENTS_MAX = 6  # ... once there are more than this many of them
@@ -138,7 +137,7 @@ def _write_changes(
     partial: Path, reading: Reading, known: dict[str, tuple[str, str]], delete_missing: bool
 ) -> tuple[Counter[str], Article | None]:
     """Write additions, replacements and deletions into `partial`; commit only if any."""
-    writer = FastSegmentWriter(windex.open_dir(str(partial), indexname=INDEX_NAME), limitmb=64)
+    writer = FastSegmentWriter(open_index(partial), limitmb=64)
     counts: Counter[str] = Counter()
     try:
         sample = _apply_changes(writer, reading, known, counts)
@@ -160,7 +159,7 @@ def _write_changes(
 
 def _check_schema(live: Path) -> None:
     """Refuse to update an index whose fields differ from this version's schema."""
-    fields = set(windex.open_dir(str(live), indexname=INDEX_NAME).schema.names())
+    fields = set(open_index(live).schema.names())
     if fields != set(schema.build_schema().names()):
         raise IndexBuildError(
             f"{live} was built by another version of searchsvc (its fields differ); "
