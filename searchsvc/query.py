@@ -40,6 +40,7 @@ class Alternative:
     weight: float = 1.0
     title_only: bool = False
     verify: bool = False  # a quoted phrase: also check stored text beyond the indexed lead
+    gaps: int = 0  # pairs a phrase may miss (an expansion written with a comma inside)
 
     def pairs(self) -> list[str]:
         """Return the adjacent-pair terms of the words."""
@@ -193,11 +194,21 @@ def _expand_abbreviations(parsed: ParsedQuery) -> None:
             for expansion in table[key]:
                 words = _unaccented(_words(text.normalize(expansion)))
                 if words:
-                    extra.append(Alternative(words, len(words) > 1, weight=EXPANSION_WEIGHT))
+                    extra.append(_expansion(words))
                     parsed.expansions.append(expansion)
         out.append(Clause(clause.alternatives + tuple(extra), clause.label))
         i += 1
     parsed.clauses = out
+
+
+def _expansion(words: tuple[Word, ...]) -> Alternative:
+    """Return an abbreviation's spelled-out form as a phrase that tolerates one punctuation gap.
+
+    Officials write `phòng cháy, chữa cháy` and `kinh tế - xã hội`: pairs are not indexed across
+    punctuation, so a phrase of three or more words may miss one of its pairs.
+    """
+    long = len(words) > 2
+    return Alternative(words, len(words) > 1, weight=EXPANSION_WEIGHT, verify=long, gaps=int(long))
 
 
 def _merge_phrase(parsed: ParsedQuery, clauses: list[Clause], i: int) -> tuple[Clause, int] | None:

@@ -164,11 +164,13 @@ class Scorer:
             match &= m
             score += s
         if alt.phrase:
-            adjacent = np.ones(self.n, dtype=np.bool_)
-            for p in alt.pairs():
+            pairs = alt.pairs()
+            present = np.zeros(self.n, dtype=np.int16)
+            for p in pairs:
                 m, s = self.pair(p, alt.title_only)
-                adjacent &= m
+                present += m
                 score += s * self.w.pair
+            adjacent = present >= len(pairs) - alt.gaps
             if alt.verify and not alt.title_only:
                 adjacent |= self._verified_phrase(alt, match & ~adjacent)
             match &= adjacent
@@ -182,7 +184,7 @@ class Scorer:
         if not len(docs):
             return found
         words = [re.escape(w.folded) for w in alt.words]
-        pattern = re.compile(r"(?<![^\W_])" + r"[\s\-–—/]+".join(words) + r"(?![^\W_])")
+        pattern = re.compile(r"(?<![^\W_])" + r"[\s\-–—/,;:.]+".join(words) + r"(?![^\W_])")
         for d in docs:
             if self.out_of_time():
                 break

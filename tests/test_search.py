@@ -143,6 +143,21 @@ def test_abbreviations_expand_both_ways(searcher: Searcher) -> None:
     assert any("2013-06-10" in i for i in ids(result))
 
 
+def test_expansion_tolerates_punctuation_inside_the_spelled_out_form(
+    searcher: Searcher, articles: list[Article]
+) -> None:
+    # Officials write "phòng cháy, chữa cháy": PCCC must find those articles too.
+    spelled = [
+        a.id
+        for a in articles
+        if "phong chay, chua chay" in text.fold(a.body) and "pccc" not in text.fold(a.body)
+    ]
+    assert spelled, "the sample should spell PCCC out with a comma somewhere"
+    found = ids(run(searcher, "PCCC"))
+    for article_id in spelled:
+        assert article_id in found
+
+
 def test_telex_query_is_read_as_vietnamese(searcher: Searcher) -> None:
     result = run(searcher, "thi ddua")
     assert result.understood.telex == "thi đua"
