@@ -137,6 +137,18 @@ def index_group() -> None:
     """Build, update, inspect and roll back the search index."""
 
 
+def _report_or_json(result: Any, report: Path | None, as_json: bool, **extra: object) -> bool:
+    """Write the rejection report if asked; print the result as JSON and say so if asked."""
+    if report is not None:
+        _write_report(report, result.rejections)
+    if not as_json:
+        return False
+    data = asdict(result)
+    del data["rejections"]
+    _json_out({**data, **extra})
+    return True
+
+
 @index_group.command("build")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
@@ -170,12 +182,7 @@ def build_cmd(
                 command=_command_line(),
             )
         )
-    if report is not None:
-        _write_report(report, result.rejections)
-    if as_json:
-        data = asdict(result)
-        del data["rejections"]
-        _json_out({**data, "documents": result.indexed})
+    if _report_or_json(result, report, as_json, documents=result.indexed):
         return
     click.echo(f"Built {result.generation} in {result.index_dir} (now live)")
     click.echo(f"  read        {result.read:>10,}")
@@ -224,12 +231,7 @@ def update_cmd(
                 command=_command_line(),
             )
         )
-    if report is not None:
-        _write_report(report, result.rejections)
-    if as_json:
-        data = asdict(result)
-        del data["rejections"]
-        _json_out(data)
+    if _report_or_json(result, report, as_json):
         return
     if result.previous is None:
         click.echo(f"No changes; {result.generation} stays live.")
