@@ -488,7 +488,7 @@ def test_kills_during_build_leave_live_index_answering(tmp_path: Path) -> None:
 
 def test_kills_during_update_keep_index_consistent(tmp_path: Path) -> None:
     """Updates SIGKILLed at 5 spread moments: readable, nothing lost or doubled; next completes."""
-    figures = kills_during_update(tmp_path, n_keep=60, n_change=20, n_new=120, kills=5, seed=8)
+    figures = kills_during_update(tmp_path, n_keep=60, n_change=40, n_new=500, kills=5, seed=8)
     assert figures["problems"] == [], figures
     assert figures["kills"] >= 4, figures
 
