@@ -450,8 +450,9 @@ def worker_crash(server: Server, crashes: int, requests_after: int) -> dict[str,
     figures: dict[str, Any] = {"kills": 0, "in_flight_failed": 0, "after_failed": 0}
     figures.update(after_sent=0, replaced=[])
     for _ in range(crashes):
+        booted = wait_for(lambda: len(workers_of(server)) >= 2, 30)
         original = workers_of(server)
-        assert len(original) >= 2, f"expected 2 workers, found {original}"
+        assert booted, f"expected 2 workers, found {original}"
         with half_sent_request(server) as (conn, holder):
             assert holder is not None, "no worker holds the half-sent request"
             os.kill(holder, signal.SIGKILL)
