@@ -23,6 +23,7 @@ from whoosh.searching import Searcher as WSearcher
 from whoosh.util.numeric import byte_to_length
 
 from searchsvc.errors import IndexUnavailable
+from searchsvc.postings import read_postings
 from searchsvc.schema import NO_DATE
 
 IntArray = npt.NDArray[np.int32]
@@ -68,6 +69,9 @@ class PostingsCache:
 
 def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any, Any]:
     """Return the (ids, weights) arrays of one term in one segment."""
+    decoded = read_postings(reader, fieldname, term)
+    if decoded is not None:
+        return decoded
     matcher = reader.postings(fieldname, term)
     if not isinstance(matcher, W3LeafMatcher):
         ids: list[int] = []

@@ -74,7 +74,8 @@ def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) 
 
 def prepare(body: str) -> tuple[str, str]:
     """Return a body normalized with single spaces, and its folded form of the same length."""
-    body = _SPACE.sub(" ", text.normalize((body or "")[:MAX_BODY_CHARS])).strip()
+    # str.split() and the regex \s share one definition of whitespace; splitting is C speed.
+    body = " ".join(text.normalize((body or "")[:MAX_BODY_CHARS]).split())
     folded = text.fold(body)
     if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
         folded = "".join(text.fold(c)[:1] or " " for c in body)
