@@ -1,137 +1,29 @@
 """End to end: the real `searchsvc serve` (gunicorn) on a free loopback port, over real HTTP.
 
 The index is built from the bundled sample archive; the server is the console script in a
-subprocess of its own session, stopped with SIGTERM at the end.
+subprocess of its own session (tests/server.py), stopped with SIGTERM at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from server import SEARCHSVC, Server, free_port, serve
+from test_rel_harness import COMMON, build, write_archive
 
-SEARCHSVC = Path(sys.executable).parent / "searchsvc"
-
-
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Answer:
-    """One HTTP answer."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """Decode the body as JSON."""
-        return json.loads(self.body)
-
-    @property
-    def text(self) -> str:
-        """The body as text."""
-        return self.body.decode("utf-8")
-
-
-@dataclass
-class Server:
-    """A running `searchsvc serve`."""
-
-    proc: subprocess.Popen[str]
-    base: str
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
-        """GET a path; HTTP errors come back as answers too."""
-        request = urllib.request.Request(self.base + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=20) as resp:
-                return Answer(resp.status, dict(resp.headers.items()), resp.read())
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return Answer(exc.code, dict(exc.headers.items()), exc.read())
-
-
-def build_sample_index(target: Path) -> Path:
-    """Build an index of the bundled sample archive into target."""
-    from searchsvc import indexer
-
-    indexer.build(None, target)
-    return target
-
-
-@contextlib.contextmanager
-def running_server(index: Path, workers: int = 2, **env: str) -> Iterator[Server]:
-    """Run `searchsvc serve` against index until the block ends, then stop it with SIGTERM."""
-    port = free_port()
-    command = [str(SEARCHSVC), "serve", "--index", str(index), "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--workers", str(workers)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SEARCHSVC_RATE_LIMIT": "0", **env},
-        start_new_session=True,
-    )
-    server = Server(proc, f"http://127.0.0.1:{port}")
-    try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-
-
-def _wait_healthy(server: Server, timeout: float = 30) -> None:
-    """Wait for /healthz to answer 200, or fail with the server's stderr."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.proc.poll() is None:
-        with contextlib.suppress(OSError):
-            if server.get("/healthz").status == 200:
-                return
-        time.sleep(0.1)
-    if server.proc.poll() is None:
-        os.killpg(server.proc.pid, signal.SIGKILL)
-    _, err = server.proc.communicate(timeout=20)
-    raise AssertionError(f"searchsvc serve did not become healthy:\n{err[-3000:]}")
-
-
-@pytest.fixture(scope="module")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the sample archive."""
-    return build_sample_index(tmp_path_factory.mktemp("e2e") / "index")
+TIMEOUT_S = 20  # for one request
 
 
 @pytest.fixture(scope="module")
 def server(sample_index: Path) -> Iterator[Server]:
     """The real server on an index of the sample archive."""
-    with running_server(sample_index) as running:
+    with serve(sample_index, timeout=TIMEOUT_S) as running:
         yield running
 
 
@@ -188,7 +80,8 @@ def test_cors_over_http(sample_index: Path, server: Server) -> None:
     origin = "https://tayho.example.vn"
     default = server.get("/api/suggest?q=ho", {"Origin": origin}).headers
     assert "Access-Control-Allow-Origin" not in default
-    with running_server(sample_index, workers=1, SEARCHSVC_CORS_ORIGINS=origin) as other:
+    env = {"SEARCHSVC_CORS_ORIGINS": origin}
+    with serve(sample_index, workers=1, env=env, timeout=TIMEOUT_S) as other:
         allowed = other.get("/api/suggest?q=ho", {"Origin": origin}).headers
         assert allowed.get("Access-Control-Allow-Origin") == origin
         denied = other.get("/api/suggest?q=ho", {"Origin": "https://evil.example"}).headers
@@ -210,34 +103,18 @@ def test_concurrent_requests_all_succeed(server: Server) -> None:
     assert len(statuses) == 8 * len(paths) and set(statuses) == {200}, statuses
 
 
-def write_archive(path: Path, marker: str, count: int) -> Path:
-    """Write a small JSON Lines archive whose articles all carry a marker word."""
-    records = [
-        {
-            "id": f"{marker}-{i}",
-            "title": f"Tin {marker} số {i} của phường Quảng An",
-            "body": f"Bài viết {marker} số {i} về công tác tiếp dân của quận Tây Hồ.",
-            "published": f"2024-0{i + 1}-15T08:00:00+07:00",
-            "category": "Tin tức",
-        }
-        for i in range(count)
-    ]
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-    return path
-
-
 def test_a_new_build_is_served_without_restart(tmp_path: Path) -> None:
     """`index build` in another process: workers answer from it within seconds, none fails."""
-    index = tmp_path / "index"
-    build = [str(SEARCHSVC), "index", "build", "--index", str(index)]
-    subprocess.run([*build, str(write_archive(tmp_path / "a.jsonl", "alpha", 2))], check=True)
-    with running_server(index, workers=2, SEARCHSVC_RELOAD_INTERVAL_S="0.5") as server:
+    index, alpha, beta = tmp_path / "index", tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_archive(alpha, "alpha", "alpha", 2)
+    write_archive(beta, "beta", "beta", 3)
+    build(index, alpha)
+    with serve(index, workers=2, timeout=TIMEOUT_S) as server:  # new generations seen in 0.5 s
         assert server.get("/api/stats").json()["documents"] == 2
-        archive = write_archive(tmp_path / "b.jsonl", "beta", 3)
-        subprocess.run([*build, str(archive)], check=True, capture_output=True)
+        build(index, beta)
         deadline, seen, statuses = time.monotonic() + 15, [], []
         while time.monotonic() < deadline and seen[-6:] != [3] * 6:
-            answer = server.get("/api/search?q=quang+an")
+            answer = server.get(f"/api/search?q={COMMON}")
             statuses.append(answer.status)
             seen.append(answer.json()["total"] if answer.status == 200 else -1)
         assert seen[-6:] == [3] * 6, seen

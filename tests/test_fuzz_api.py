@@ -12,14 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as fix_seed
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from test_rel_harness import cli
 
 # Schemathesis' acceptance rule is replaced by ours: a valid-looking request may still break
 # a rule JSON Schema cannot state across parameters (`month` needs `year`, `from` not after
@@ -34,15 +32,6 @@ CONFIG = SchemathesisConfig.from_dict(
 def names_a_parameter(message: str, query: dict[str, Any]) -> bool:
     """Say whether an error message names one of the request's parameters in quotes."""
     return any(f"'{name}'" in message for name in query)
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return an index of the bundled sample archive."""
-    path = tmp_path_factory.mktemp("fuzzapi") / "index"
-    done = cli("index", "build", "--index", path)
-    assert done.returncode == 0, done.stderr
-    return path
 
 
 def fuzz_api(index: Path, examples: int, mode: str, seed: int | None = None) -> dict[str, Any]:
@@ -87,16 +76,16 @@ def _one_operation(
     return one
 
 
-def test_api_conforms_to_its_document_on_valid_requests(index: Path) -> None:
+def test_api_conforms_to_its_document_on_valid_requests(sample_index: Path) -> None:
     """Valid generated requests to every operation: no 5xx, responses match the document."""
-    got = fuzz_api(index, examples=220, mode="positive")
+    got = fuzz_api(sample_index, examples=220, mode="positive")
     # Every operation but the document itself, which schemathesis fetched to start with.
     assert len(got["by_operation"]) == 5, got["by_operation"]
     assert got["requests"] >= 660, got  # with the negative run: over 1,000
 
 
-def test_api_refuses_invalid_requests_with_4xx(index: Path) -> None:
+def test_api_refuses_invalid_requests_with_4xx(sample_index: Path) -> None:
     """Requests that break the document: a documented 4xx in the error shape, never a 5xx."""
-    got = fuzz_api(index, examples=115, mode="negative")
+    got = fuzz_api(sample_index, examples=115, mode="negative")
     assert len(got["by_operation"]) == 3, got["by_operation"]
     assert got["requests"] >= 340, got

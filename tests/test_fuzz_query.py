@@ -14,10 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_rel_harness import cli
 
 from searchsvc.config import Settings
 from searchsvc.errors import BadRequest
@@ -176,16 +174,7 @@ QUERIES = st.one_of(
 )
 
 
-# ---------------------------------------------------------------- the index and the checks
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return an index of the bundled sample archive."""
-    path = tmp_path_factory.mktemp("fuzzq") / "index"
-    done = cli("index", "build", "--index", path)
-    assert done.returncode == 0, done.stderr
-    return path
+# ---------------------------------------------------------------- the checks
 
 
 def check_result(result: Any, per_page: int) -> None:
@@ -310,16 +299,16 @@ def _settings(examples: int, seed: int | None) -> Callable[[Any], Any]:
 # ---------------------------------------------------------------- the tests
 
 
-def test_hostile_queries_never_raise_and_answer_in_time(index: Path) -> None:
+def test_hostile_queries_never_raise_and_answer_in_time(sample_index: Path) -> None:
     """Arbitrary Unicode and query syntax to Searcher.search: a result, within the budget."""
-    assert run_searcher(index, examples=300)["inputs"] >= 300
+    assert run_searcher(sample_index, examples=300)["inputs"] >= 300
 
 
-def test_odd_parameters_raise_only_bad_request(index: Path) -> None:
+def test_odd_parameters_raise_only_bad_request(sample_index: Path) -> None:
     """Out-of-range and garbage parameters: a result or errors.BadRequest, nothing else."""
-    assert run_params(index, examples=150)["inputs"] >= 150
+    assert run_params(sample_index, examples=150)["inputs"] >= 150
 
 
-def test_hostile_queries_over_http_never_500(index: Path) -> None:
+def test_hostile_queries_over_http_never_500(sample_index: Path) -> None:
     """Hostile q (even invalid UTF-8) to /api/search and /: never a 5xx, always in time."""
-    assert run_http(index, examples=200)["inputs"] >= 200
+    assert run_http(sample_index, examples=200)["inputs"] >= 200

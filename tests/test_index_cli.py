@@ -7,18 +7,16 @@ import os
 import pty
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from server import SEARCHSVC
 
 from searchsvc import archive
 from searchsvc import generations as gens
 from searchsvc.cli import main
-
-SEARCHSVC = Path(sys.executable).with_name("searchsvc")
 
 
 def write_archive(path: Path, prefix: str, marker: str, n: int) -> None:

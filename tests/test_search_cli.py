@@ -6,35 +6,18 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from searchsvc import indexer
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the sample archive once for this module."""
-    path = tmp_path_factory.mktemp("cli-sample") / "index"
-    indexer.build(None, path)
-    return path
+import test_rel_harness
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """Run the searchsvc command in a subprocess."""
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "searchsvc"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return test_rel_harness.cli(*args, timeout=120)
 
 
-def test_search_json_export(index_dir: Path) -> None:
-    out = cli("search", "45/KH-UBND", "--index", index_dir, "--format", "json")
+def test_search_json_export(sample_index: Path) -> None:
+    out = cli("search", "45/KH-UBND", "--index", sample_index, "--format", "json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["total"] >= 1
@@ -43,12 +26,12 @@ def test_search_json_export(index_dir: Path) -> None:
     assert "45/KH-UBND" in hit["title"] and "<mark>" not in hit["snippet"]
 
 
-def test_search_csv_export_with_filters(index_dir: Path) -> None:
+def test_search_csv_export_with_filters(sample_index: Path) -> None:
     out = cli(
         "search",
         "tây hồ",
         "--index",
-        index_dir,
+        sample_index,
         "--format",
         "csv",
         "--year",
@@ -68,10 +51,10 @@ def test_search_csv_export_with_filters(index_dir: Path) -> None:
     assert [r["published"] for r in rows] == sorted(r["published"] for r in rows)
 
 
-def test_search_table_and_bad_date(index_dir: Path) -> None:
-    out = cli("search", "thi đua", "--index", index_dir, "--format", "table", "--limit", "3")
+def test_search_table_and_bad_date(sample_index: Path) -> None:
+    out = cli("search", "thi đua", "--index", sample_index, "--format", "table", "--limit", "3")
     assert out.returncode == 0 and "kết quả" in out.stdout and " 1. " in out.stdout
-    bad = cli("search", "x", "--index", index_dir, "--from", "32/13/2020")
+    bad = cli("search", "x", "--index", sample_index, "--from", "32/13/2020")
     assert bad.returncode != 0 and "--from" in bad.stderr and "Traceback" not in bad.stderr
 
 
@@ -80,8 +63,8 @@ def test_search_without_index_fails_cleanly(tmp_path: Path) -> None:
     assert out.returncode != 0 and "Traceback" not in out.stderr
 
 
-def test_eval_prints_a_line_per_mode(index_dir: Path, tmp_path: Path) -> None:
-    first = json.loads(cli("search", "45/KH-UBND", "--index", index_dir).stdout)["hits"][0]["id"]
+def test_eval_prints_a_line_per_mode(sample_index: Path, tmp_path: Path) -> None:
+    first = json.loads(cli("search", "45/KH-UBND", "--index", sample_index).stdout)["hits"][0]["id"]
     queries = tmp_path / "q.jsonl"
     lines = [
         {"qid": "a", "mode": "accented", "query": "Kế hoạch 45/KH-UBND", "target": first},
@@ -89,7 +72,7 @@ def test_eval_prints_a_line_per_mode(index_dir: Path, tmp_path: Path) -> None:
         {"qid": "c", "mode": "folded", "query": "zzzz qqqq", "target": first},
     ]
     queries.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
-    out = cli("eval", queries, "--index", index_dir, "-k", "10")
+    out = cli("eval", queries, "--index", sample_index, "-k", "10")
     assert out.returncode == 0, out.stderr
     rows = {line.split()[0]: line for line in out.stdout.splitlines()}
     assert set(rows) == {"accented", "folded", "overall"}

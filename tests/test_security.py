@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from test_rel_harness import cli, serve
+from server import serve
+from test_rel_harness import cli
 
 PAYLOADS = [
     "<script>alert(1)</script>",
