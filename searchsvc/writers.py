@@ -3,7 +3,9 @@
 Analysis dominates indexing time, so large builds hand batches of articles to worker
 processes, each writing its own segment into the same directory; the parent only reads
 the sources and finally writes the table of contents naming every segment. There is no
-final merge: a build has one segment per worker, which costs little at query time.
+final merge: a build has one segment per worker (more when a worker's postings outgrow its
+memory budget), which costs little at query time. Segments are written by
+segments.SegmentBuilder, not by Whoosh's SegmentWriter (see segments.py for why).
 
 Workers are started with the `spawn` method, so they inherit no file descriptor (in
 particular not the writer lock), and each exits on its own when its parent dies. As with
@@ -36,6 +38,7 @@ from whoosh.writing import SegmentWriter
 from searchsvc import schema
 from searchsvc.archive import Article
 from searchsvc.errors import IndexBuildError
+from searchsvc.segments import SegmentBuilder
 
 INDEX_NAME = "MAIN"
 _POLL_S = 0.5
@@ -90,39 +93,40 @@ def _preloaded_lengths(reader: Any) -> Callable[..., Any]:
     return doc_field_length
 
 
-def _add_batch(writer: Any, batch: Sequence[Article], result: WriteResult) -> None:
-    """Add a batch of articles to a Whoosh writer, recording the ones that fail analysis."""
+def _add_batch(builder: SegmentBuilder, batch: Sequence[Article], result: WriteResult) -> None:
+    """Add a batch of articles to a segment builder, recording the ones that fail analysis."""
     for article in batch:
         try:
             doc = schema.document(article)
         except Exception as exc:  # an analyzer or field bug must not sink the whole build
             result.failures.append((article, f"could not be indexed: {exc}"))
             continue
-        writer.add_document(**doc)
+        builder.add_document(doc)
         result.indexed += 1
 
 
 class InlineWriter:
-    """Write every article into one segment in this process (small builds)."""
+    """Write every article into segments in this process (small builds)."""
 
     def __init__(self, gen_dir: Path, limitmb: int) -> None:
-        self.ix = open_index(gen_dir)
-        self.writer = FastSegmentWriter(self.ix, limitmb=limitmb)
+        self.gen_dir = gen_dir
+        self.builder = SegmentBuilder(open_index(gen_dir), limitmb)
         self.result = WriteResult()
 
     def add(self, batch: Sequence[Article]) -> None:
         """Index a batch of articles."""
-        _add_batch(self.writer, batch, self.result)
+        _add_batch(self.builder, batch, self.result)
 
     def finish(self) -> WriteResult:
-        """Commit the segment and return what was written."""
-        self.writer.commit()
-        self.result.segments = 1 if self.result.indexed else 0
+        """Write the last segment and the table of contents; return what was written."""
+        segments = self.builder.finish()
+        _write_toc(self.gen_dir, segments)
+        self.result.segments = len(segments)
         return self.result
 
     def abort(self) -> None:
         """Drop what was written."""
-        self.writer.cancel()
+        self.builder.cancel()
 
 
 def _next_batch(jobs: Any, parent_pid: int) -> list[Article] | None:
@@ -150,19 +154,16 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _worker_main(gen_dir: str, limitmb: int, jobs: Any, results: Any, parent_pid: int) -> None:
-    """Index the batches a parent sends, then report the finished segment."""
+    """Index the batches a parent sends, then report the finished segments."""
     _die_with_parent(parent_pid)
     try:
-        ix = open_index(gen_dir)
-        writer = FastSegmentWriter(ix, _lk=False, limitmb=limitmb)
+        builder = SegmentBuilder(open_index(gen_dir), limitmb)
         result = WriteResult()
         while (batch := _next_batch(jobs, parent_pid)) is not None:
-            _add_batch(writer, batch, result)
-        segment = writer._finalize_segment() if result.indexed else None
-        if segment is None:
-            writer.cancel()
+            _add_batch(builder, batch, result)
+        segments = builder.finish()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        results.put(("ok", segment, result.indexed, result.failures, rss))
+        results.put(("ok", segments, result.indexed, result.failures, rss))
     except BaseException as exc:
         results.put(("error", _plain(exc), 0, [], 0))
 
@@ -251,7 +252,7 @@ class PoolWriter:
                 f"an indexing worker failed ({errors[0]}); the live index is unchanged"
             )
         result = WriteResult()
-        segments = [r[1] for r in reports if r[1] is not None]
+        segments = [segment for r in reports for segment in r[1]]
         for _status, _segment, indexed, failures, rss in reports:
             result.indexed += indexed
             result.failures.extend(failures)
