@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import random
 import shutil
@@ -210,11 +211,16 @@ def kill_runs(kills: int, duration: float, seed: int, run_one: Any) -> None:
 
 
 def writing(index: Path, pid: int) -> bool:
-    """Say whether process pid holds the index: the LOCK file names the holder while it works."""
+    """Say whether process pid holds the index: the LOCK file names the holder while it works.
+
+    The pid field is compared, not searched for in the text: a killed writer's record stays
+    in LOCK, and its paths and times hold digits that may spell the next writer's pid.
+    """
     try:
-        return str(pid) in (index / "LOCK").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        holder = json.loads((index / "LOCK").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no record yet, or one being written
         return False
+    return isinstance(holder, dict) and holder.get("pid") == pid
 
 
 def run_writer(
