@@ -6,7 +6,6 @@ subprocess of its own session (tests/server.py), stopped with SIGTERM at the end
 
 from __future__ import annotations
 
-import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -14,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from server import SEARCHSVC, Server, free_port, serve
-from test_rel_harness import COMMON, build, write_archive
+from server import Server, free_port, serve
+from test_rel_harness import COMMON, build, cli, write_archive
 
 TIMEOUT_S = 20  # for one request
 
@@ -123,11 +122,6 @@ def test_a_new_build_is_served_without_restart(tmp_path: Path) -> None:
 
 def test_serve_refuses_without_an_index(tmp_path: Path) -> None:
     """An empty index directory: serve exits non-zero with a plain message naming the fix."""
-    done = subprocess.run(
-        [str(SEARCHSVC), "serve", "--index", str(tmp_path), "--port", str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = cli("serve", "--index", tmp_path, "--port", str(free_port()), timeout=60)
     assert done.returncode != 0
     assert "searchsvc index build" in done.stderr and "Traceback" not in done.stderr
