@@ -12,10 +12,12 @@ Anything else yields None, and the caller falls back to Whoosh's own matcher.
 
 from __future__ import annotations
 
+import functools
 import io
 import pickle
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,9 @@ from whoosh.reading import IndexReader
 
 _INT = struct.Struct("!i")
 Decoded = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
-Block = tuple[Any, Any, int, int]  # id deltas (int64), weights, count, last id
+_DOUBLE = struct.Struct(">d")
+_G = b"G"
+_G_ONE = _G + _DOUBLE.pack(1.0)
 _INT_WIDTH = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT
 
 
@@ -54,7 +58,7 @@ def decode(raw: bytes, expected: int) -> Decoded | None:
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         return None
     stream = io.BytesIO(raw)
-    blocks: list[Block] = []
+    out = _Postings()
     pos, end, last = 4, len(raw), False
     try:
         while not last and pos + 4 <= end:
@@ -65,52 +69,136 @@ def decode(raw: bytes, expected: int) -> Decoded | None:
             data = raw[stream.tell() : nxt]
             if nxt > end or not isinstance(count, int) or count < 1:
                 return None
-            blocks.append(_block(zlib.decompress(data) if comp else data, count, maxid))
+            out.add(zlib.decompress(data) if comp else data, count, maxid)
             pos = nxt
     except (pickle.UnpicklingError, zlib.error, ValueError, TypeError, EOFError, struct.error):
         return None
     if not last or pos != end:
         return None
-    return _arrays(blocks, expected)
+    return out.arrays(expected)
 
 
-def _block(data: bytes, count: int, maxid: int) -> Block:
-    """Return one block's (id deltas, weights, count, last id), without pickle when possible.
+class _Runs:
+    """The pieces of one array in order: runs of raw bytes (converted at once) and arrays."""
+
+    def __init__(self, convert: Callable[[bytes], Any]) -> None:
+        self.convert = convert
+        self.parts: list[Any] = []
+        self.raw: list[bytes] = []
+
+    def add_array(self, values: Any) -> None:
+        """Append an array after the bytes gathered so far."""
+        self._flush()
+        self.parts.append(values)
+
+    def array(self) -> Any:
+        """Return every piece joined into one array."""
+        self._flush()
+        return np.concatenate(self.parts) if len(self.parts) > 1 else self.parts[0]
+
+    def _flush(self) -> None:
+        """Convert the gathered raw bytes into one array piece."""
+        if self.raw:
+            self.parts.append(self.convert(b"".join(self.raw)))
+            self.raw = []
+
+
+def _gaps(raw: bytes) -> Any:
+    """Return one byte per id gap as int64."""
+    return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
+
+
+def _doubles(raw: bytes) -> Any:
+    """Return the big-endian doubles of 9-byte pickle records ('G' + 8 bytes) as float32."""
+    if len(raw) % 9:
+        raise ValueError("truncated float records")
+    values = np.ndarray((len(raw) // 9,), ">f8", buffer=raw, offset=1, strides=(9,))
+    return values.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4096)
+def _repeated(unit: bytes, count: int) -> bytes:
+    """Return unit repeated count times (cached: block lengths repeat)."""
+    return unit * count
+
+
+class _Postings:
+    """Gathers the blocks of one term, slicing the common ones straight out of their pickles.
 
     Protocol 2 pickles a tuple of small ints as '(' then 'K'+byte per int then 't', and a
-    tuple of floats as '(' then 'G'+8-byte double per float: the common blocks (a first id
-    of any size, then gaps under 256) are sliced straight out of the bytes.
+    tuple of floats as '(' then 'G'+8-byte double per float: blocks whose first id has any
+    size and whose gaps are under 256 need no unpickling. Others are unpickled.
     """
-    fast = _fast_block(data, count) if count >= 4 else None
-    if fast is not None:
-        return (*fast, count, maxid)
-    ids, weights = pickle.loads(data)[:2]
-    if len(ids) != count:
-        raise ValueError("block count mismatch")
-    if weights is not None and not isinstance(weights, float):
-        if len(weights) != count:
+
+    def __init__(self) -> None:
+        self.ids = _Runs(_gaps)
+        self.weights = _Runs(_doubles)
+        self.counts: list[int] = []
+        self.firsts: list[int] = []
+        self.maxids: list[int] = []
+
+    def add(self, data: bytes, count: int, maxid: int) -> None:
+        """Add one block's decompressed data."""
+        if count < 4 or not self._add_fast(data, count):
+            self._add_pickled(data, count)
+        self.counts.append(count)
+        self.maxids.append(maxid)
+
+    def _add_fast(self, data: bytes, count: int) -> bool:
+        """Add a block sliced out of its pickle bytes; return False (adding nothing) if unusual."""
+        if data[:3] != b"\x80\x02(" or data[-1:] != b".":
+            return False
+        width = _INT_WIDTH.get(data[3])
+        if width is None:
+            return False
+        at = 4 + width  # the second delta's opcode
+        stop = at + 2 * (count - 1)
+        if data[at:stop:2] != _repeated(b"K", count - 1) or data[stop : stop + 1] != b"t":
+            return False
+        weights = _weight_records(data, _after_put(data, stop + 1), count)
+        if weights is None:
+            return False
+        self.firsts.append(int.from_bytes(data[4:at], "little", signed=width == 4))
+        self.ids.raw.append(b"\0" + data[at + 1 : stop : 2])
+        self.weights.raw.append(weights)
+        return True
+
+    def _add_pickled(self, data: bytes, count: int) -> None:
+        """Add a block through pickle."""
+        ids, weights = pickle.loads(data)[:2]
+        if len(ids) != count:
+            raise ValueError("block count mismatch")
+        self.firsts.append(int(ids[0]))
+        self.ids.add_array(np.array(ids, dtype=np.int64))
+        if weights is None or isinstance(weights, float):
+            self.weights.raw.append(
+                _repeated(_G + _DOUBLE.pack(1.0 if weights is None else weights), count)
+            )
+        elif len(weights) == count:
+            self.weights.add_array(np.array(weights, dtype=np.float32))
+        else:
             raise ValueError("block weights mismatch")
-        weights = np.array(weights, dtype=np.float32)
-    return np.array(ids, dtype=np.int64), weights, count, maxid
 
-
-def _fast_block(data: bytes, count: int) -> tuple[Any, Any] | None:
-    """Slice a block's deltas and weights out of its pickle, or return None if it differs."""
-    if data[:3] != b"\x80\x02(" or data[-1:] != b".":
-        return None
-    width = _INT_WIDTH.get(data[3])
-    if width is None:
-        return None
-    at = 4 + width  # the second delta's opcode
-    stop = at + 2 * (count - 1)
-    if data[at:stop:2] != b"K" * (count - 1) or data[stop : stop + 1] != b"t":
-        return None
-    first = int.from_bytes(data[4:at], "little", signed=width == 4)
-    deltas = np.frombuffer(bytes(1) + data[at + 1 : stop : 2], dtype=np.uint8).astype(np.int64)
-    deltas[0] = first
-    at = _after_put(data, stop + 1)
-    weights = _fast_weights(data, at, count)
-    return None if weights is None else (deltas, weights)
+    def arrays(self, expected: int) -> Decoded | None:
+        """Return global ids and float32 weights, or None if they are inconsistent."""
+        total = sum(self.counts)
+        if total != expected or total == 0:
+            return None
+        flat, weights = self.ids.array(), self.weights.array()
+        if len(flat) != total or len(weights) != total:
+            return None
+        # Each block's first id is absolute; later ones are gaps. Turn the firsts into gaps
+        # from the previous block's last id so that one running sum gives every id.
+        ends = np.cumsum(self.counts) - 1
+        maxids = np.array(self.maxids, dtype=np.int64)
+        flat[ends - np.array(self.counts) + 1] = np.array(self.firsts, dtype=np.int64)
+        flat[ends[:-1] + 1] -= maxids[:-1]
+        ids = np.cumsum(flat)
+        if not np.array_equal(ids[ends], maxids) or int(flat.min()) < 0:
+            return None
+        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            return None
+        return ids, weights
 
 
 def _after_put(data: bytes, at: int) -> int:
@@ -119,50 +207,14 @@ def _after_put(data: bytes, at: int) -> int:
     return at + 2 if op == b"q" else at + 5 if op == b"r" else at
 
 
-def _fast_weights(data: bytes, at: int, count: int) -> Any:
-    """Return a block's weights (one shared float, or a float32 array), or None if unexpected."""
+def _weight_records(data: bytes, at: int, count: int) -> bytes | None:
+    """Return a block's weights as count 9-byte float records, or None if unexpected."""
     op = data[at : at + 1]
     if op == b"N":  # Whoosh writes None when every weight is 1.0
-        return 1.0
-    if op == b"G":
-        return float(np.frombuffer(data, ">f8", 1, at + 1)[0])
+        return _repeated(_G_ONE, count)
+    if op == b"G":  # one float shared by every posting
+        return _repeated(data[at : at + 9], count)
     stop = at + 1 + 9 * count
-    if op != b"(" or data[at + 1 : stop : 9] != b"G" * count or data[stop : stop + 1] != b"t":
+    if op != b"(" or data[at + 1 : stop : 9] != _repeated(b"G", count):
         return None
-    doubles = np.ndarray((count,), ">f8", buffer=data, offset=at + 2, strides=(9,))
-    return doubles.astype(np.float32)
-
-
-def _arrays(blocks: list[Block], expected: int) -> Decoded | None:
-    """Join decoded blocks into global ids and float32 weights."""
-    counts = [b[2] for b in blocks]
-    total = sum(counts)
-    if total != expected or total == 0:
-        return None
-    flat = np.concatenate([b[0] for b in blocks]) if len(blocks) > 1 else blocks[0][0].copy()
-    if len(flat) != total or int(flat.min()) < 0:
-        return None
-    # Each block's deltas start from 0 (its first id is absolute), so remove what the running
-    # sum carries in from the previous block: that block's last id.
-    maxids = np.array([b[3] for b in blocks], dtype=np.int64)
-    ends = np.cumsum(counts) - 1
-    flat[ends[:-1] + 1] -= maxids[:-1]
-    ids = np.cumsum(flat)
-    if not np.array_equal(ids[ends], maxids):
-        return None
-    if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
-        return None
-    return ids, _weights(blocks)
-
-
-def _weights(blocks: list[Block]) -> npt.NDArray[np.float32]:
-    """Return every posting's weight (a block stores None for all 1.0, or one shared float)."""
-    parts: list[Any] = []
-    for _, weights, count, _ in blocks:
-        if weights is None:
-            parts.append(np.ones(count, dtype=np.float32))
-        elif isinstance(weights, float):
-            parts.append(np.full(count, weights, dtype=np.float32))
-        else:
-            parts.append(weights)
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return data[at + 1 : stop] if data[stop : stop + 1] == b"t" else None

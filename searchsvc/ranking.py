@@ -183,12 +183,16 @@ class Scorer:
         docs = np.flatnonzero(candidates)[:MAX_PHRASE_CHECKS]
         if not len(docs):
             return found
-        words = [re.escape(w.folded) for w in alt.words]
-        pattern = re.compile(r"(?<![^\W_])" + r"[\s\-–—/,;:.]+".join(words) + r"(?![^\W_])")
+        words = [w.folded for w in alt.words]
+        separator = r"[\s\-–—/,;:.]+"
+        pattern = re.compile(r"(?<![^\W_])" + separator.join(map(re.escape, words)) + r"(?![^\W_])")
         for d in docs:
             if self.out_of_time():
                 break
-            found[d] = pattern.search(self.folded_body(int(d))) is not None
+            folded = self.folded_body(int(d))
+            # A phrase can only match where each word occurs: substring tests are C speed.
+            if all(w in folded for w in words):
+                found[d] = pattern.search(folded) is not None
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
