@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from searchsvc import text
 
@@ -76,21 +79,24 @@ def _scan(keys: list[str], key: str) -> list[int]:
 
 
 def build_suggester(titles: Iterable[str]) -> Suggester:
-    """Index titles and their frequent two-syllable phrases for completion."""
-    counts: Counter[str] = Counter()
-    displays: dict[str, Counter[str]] = {}
+    """Index titles and their frequent two-syllable phrases for completion.
+
+    Phrases are counted as integer codes in a numpy array rather than as strings in a
+    Counter: building for the full archive then peaks tens of MB lower, and the freed
+    temporaries do not fragment the heap a worker keeps for its whole life.
+    """
+    word_ids: dict[str, int] = {}
+    codes = array("q")
     by_key: dict[str, str] = {}
     for title in titles:
-        title = " ".join(text.normalize(title).split())
-        if not title:
+        spaced = " ".join(text.normalize(title).split())
+        if not spaced:
             continue
-        words = _WORD.findall(title.lower())
+        title = title if spaced == title else spaced  # share the snapshot's string if equal
+        ids = [word_ids.setdefault(w, len(word_ids)) for w in _WORD.findall(title.lower())]
         by_key.setdefault(_key(title), title)
-        counts.update(f"{a} {b}" for a, b in itertools.pairwise(words))
-    for phrase, n in counts.items():
-        if n >= MIN_PHRASE_COUNT:
-            displays.setdefault(_key(phrase), Counter())[phrase] += n
-    phrases = sorted((k, (c.most_common(1)[0][0], sum(c.values()))) for k, c in displays.items())
+        codes.extend((a << 32) | b for a, b in itertools.pairwise(ids))
+    phrases = sorted(_frequent_phrases(list(word_ids), np.frombuffer(codes, dtype=np.int64)))
     title_items = sorted(by_key.items())
     return Suggester(
         [k for k, _ in phrases],
@@ -98,3 +104,23 @@ def build_suggester(titles: Iterable[str]) -> Suggester:
         [k for k, _ in title_items],
         [t for _, t in title_items],
     )
+
+
+def _frequent_phrases(words: list[str], codes: Any) -> list[tuple[str, tuple[str, int]]]:
+    """Return (folded key, (display, count)) of the word pairs seen MIN_PHRASE_COUNT+ times.
+
+    A key's display is its most frequent spelling, the first seen among equals; its count
+    adds up every spelling.
+    """
+    unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    keep = counts >= MIN_PHRASE_COUNT
+    unique, first, counts = unique[keep], first[keep], counts[keep]
+    best: dict[str, list[Any]] = {}  # key -> [display, its count, total]
+    for i in np.argsort(first, kind="stable"):
+        code, n = int(unique[i]), int(counts[i])
+        phrase = f"{words[code >> 32]} {words[code & 0xFFFFFFFF]}"
+        entry = best.setdefault(_key(phrase), [phrase, n, 0])
+        if n > entry[1]:
+            entry[0], entry[1] = phrase, n
+        entry[2] += n
+    return [(k, (e[0], e[2])) for k, e in best.items()]
