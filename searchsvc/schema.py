@@ -42,27 +42,41 @@ _EPOCH = datetime(1970, 1, 1)
 _WORD = re.compile(r"[^\W_]+")
 # Syllable pairs never span these: sentence punctuation, brackets, quotes, line breaks.
 _BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»|…\n\r\t]+|\s[-–—]\s")
+# A word (the group) or a break (the group is empty): break characters are never word ones.
+_TOKEN = re.compile(r"([^\W_]+)|" + _BREAK.pattern)
 # Anchored at word starts: unanchored, a long run of letters is rescanned from every offset
 # (quadratic; a 100,000-character line took minutes).
-_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]+(?:[-/.,&'’][^\W_]+)+")
+_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:[-/.,&'’][^\W_]++)+")  # possessive: no backtracking
 
 # Syllable pairs of a body are indexed for its first words only (the lead): they refine
 # ranking, and over whole bodies they would double the postings (and the indexing time).
 BODY_LEAD_WORDS = 200
 
-_FORMS: dict[str, tuple[str, str]] = {}
+_FOLDED: dict[str, str] = {}  # word: folded form
+_ACCENTED: dict[str, str] = {}  # word: accent key where it differs from the folded form, else ""
 _FORMS_LIMIT = 400_000
+_COMPOUNDS: dict[str, list[str]] = {}  # compound match: its folded compound tokens
+_COMPOUNDS_LIMIT = 100_000
+
+
+def _learn(words: set[str]) -> None:
+    """Cache the forms of words; start afresh beyond the cache limit."""
+    if len(_FOLDED) + len(words) > _FORMS_LIMIT:
+        _FOLDED.clear()
+        _ACCENTED.clear()
+    for word in words:
+        folded, accent = text.fold(word), text.accent_key(word)
+        _FOLDED[word] = folded
+        _ACCENTED[word] = accent if folded and accent != folded else ""
 
 
 def word_forms(word: str) -> tuple[str, str]:
     """Return (folded, accent key) of one lowercase NFC word, cached."""
-    forms = _FORMS.get(word)
-    if forms is None:
-        if len(_FORMS) >= _FORMS_LIMIT:
-            _FORMS.clear()
-        forms = (text.fold(word), text.accent_key(word))
-        _FORMS[word] = forms
-    return forms
+    folded, accent = _FOLDED.get(word), _ACCENTED.get(word)
+    if folded is None or accent is None or not folded:
+        _learn({word})
+        return text.fold(word), text.accent_key(word)
+    return folded, accent or folded
 
 
 @dataclass(frozen=True)
@@ -80,34 +94,66 @@ def pair_terms(words: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
+def _compound_terms(compound: str) -> list[str]:
+    """Return the folded compound tokens of one compound match, cached."""
+    terms = _COMPOUNDS.get(compound)
+    if terms is None:
+        if len(_COMPOUNDS) >= _COMPOUNDS_LIMIT:
+            _COMPOUNDS.clear()
+        terms = [text.fold(t.text) for t in text.tokens(compound) if t.compound]
+        _COMPOUNDS[compound] = terms
+    return terms
+
+
 def docnum_terms(normalized: str) -> list[str]:
     """Return the folded compound tokens (`45/kh-ubnd`, `09/03/2023`, `tp.hcm`) of a text."""
     out: list[str] = []
-    for match in _COMPOUND.finditer(normalized):
-        out.extend(text.fold(t.text) for t in text.tokens(match.group(0)) if t.compound)
+    for compound in _COMPOUND.findall(normalized):
+        out += _compound_terms(compound)
     return out
 
 
-def analyze(value: str, lead: int | None = None) -> Analysis:
-    """Tokenize a text once and return its index terms; pairs of the first `lead` words only."""
-    normalized = text.normalize(value)
-    lowered = normalized.lower()
-    folded: list[str] = []
-    accented: list[str] = []
+def _pairs(tokens: list[str], lead: int | None) -> list[str]:
+    """Return the pair terms among the first `lead` folded words, never across a break.
+
+    `tokens` are a text's words with '' for each break (what _TOKEN finds).
+    """
     pairs: list[str] = []
-    for chunk in _BREAK.split(lowered):
-        run: list[str] = []
-        for word in _WORD.findall(chunk):
-            f, a = word_forms(word)
-            if not f:
-                continue
-            run.append(f)
-            if a != f:
-                accented.append(a)
-        if lead is None or len(folded) < lead:
-            pairs.extend(pair_terms(run if lead is None else run[: lead - len(folded)]))
-        folded.extend(run)
-    return Analysis(folded, accented, pairs, docnum_terms(normalized))
+    previous = ""
+    seen = 0
+    for token in tokens:
+        if not token:
+            previous = ""
+            continue
+        folded = _FOLDED[token]
+        if not folded:
+            continue
+        if seen == lead:
+            break
+        if previous:
+            pairs.append(f"{previous}_{folded}")
+        previous = folded
+        seen += 1
+    return pairs
+
+
+def analyze(value: str, lead: int | None = None) -> Analysis:
+    """Tokenize a text once and return its index terms; pairs of the first `lead` words only.
+
+    One regex pass finds words and breaks; words are looked up in the form caches with
+    C-level map/filter (no Python call per word).
+    """
+    normalized = text.normalize(value)
+    tokens = _TOKEN.findall(normalized.lower())
+    words = list(filter(None, tokens))
+    new = set(words).difference(_FOLDED)
+    if new:
+        if len(_FOLDED) + len(new) > _FORMS_LIMIT:
+            new = set(words)
+        _learn(new)
+    folded = list(filter(None, map(_FOLDED.__getitem__, words)))
+    accented = list(filter(None, map(_ACCENTED.__getitem__, words)))
+    return Analysis(folded, accented, _pairs(tokens, lead), docnum_terms(normalized))
 
 
 class VietTokenizer(Tokenizer):  # type: ignore[misc]
