@@ -12,6 +12,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
 from searchsvc.postings import decode, read_postings
+from searchsvc.snapshot import PostingsCache
 
 
 def _stock(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:
@@ -82,3 +83,35 @@ def test_deletions_and_garbage_fall_back(tmp_path: Path) -> None:
         assert read_postings(reader, "body", "word") is None
     assert decode(b"nope" + bytes(20), 3) is None
     assert decode(b"W3Bl" + bytes(20), 3) is None
+
+
+@pytest.mark.parametrize(
+    ("ids", "weights"),
+    [
+        ([], []),
+        ([5], [1.0]),
+        ([0, 3, 70_000, 70_001, 140_000], [1.0, 2.0, 255.0, 3.0, 1.0]),  # gap above 0xFFFF
+        ([2, 9, 11], [1.0, 300.0, 2.0]),  # a weight above a byte
+        ([2, 9, 11], [1.0, 0.5, 2.0]),  # a fractional weight
+        ([84_000, 84_100], [7.0, 1.0]),
+    ],
+)
+def test_the_cache_packs_and_unpacks_exactly(ids: list[int], weights: list[float]) -> None:
+    """Cached postings come back with the same ids, weights and dtypes, however packed."""
+    cache = PostingsCache(max_bytes=1 << 20)
+    value = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32))
+    cache.put(("body_f", "x"), value)
+    got = cache.get(("body_f", "x"))
+    assert got is not None
+    assert got[0].dtype == np.int32 and got[1].dtype == np.float32
+    assert np.array_equal(got[0], value[0]) and np.array_equal(got[1], value[1])
+
+
+def test_the_cache_evicts_beyond_its_budget() -> None:
+    """The least recently used postings go once the packed bytes pass the budget."""
+    cache = PostingsCache(max_bytes=5000)
+    big = (np.arange(0, 3000, 3, dtype=np.int32), np.ones(1000, dtype=np.float32))
+    for term in ("a", "b", "c"):
+        cache.put(("body_f", term), big)
+    assert cache.get(("body_f", "a")) is None and cache.get(("body_f", "c")) is not None
+    assert cache.used <= 5000
