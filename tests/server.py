@@ -114,18 +114,20 @@ class Server:
         return http_get(self.base + path, headers, self.timeout if timeout is None else timeout)
 
     def log_tail(self, chars: int = 5000) -> str:
-        """Return the end of the server's log."""
-        self.log.seek(0)
-        return self.log.read()[-chars:]
+        """Return the end of the server's log, read without moving the offset it writes at."""
+        fd = self.log.fileno()
+        size = os.fstat(fd).st_size
+        start = max(0, size - 4 * chars)
+        return os.pread(fd, size - start, start).decode("utf-8", "replace")[-chars:]
 
 
 @contextlib.contextmanager
 def serve(
     index: Path, workers: int = 2, env: dict[str, str] | None = None, timeout: float = 10
 ) -> Iterator[Server]:
-    """Run `searchsvc serve` until the block ends; it starts once every worker accepts.
+    """Run `searchsvc serve` until the block ends, entered once every worker accepts.
 
-    timeout is the default time a request may take.
+    timeout is how long one request may take unless a call says otherwise.
     """
     port = free_port()
     args = ["serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)]
