@@ -77,10 +77,14 @@ class Scorer:
         return fields
 
     def prepared_body(self, docnum: int) -> tuple[str, str]:
-        """Return the normalized stored body and its folded form (memoized per query)."""
+        """Return the normalized stored body and its folded form (memoized per generation)."""
         body = self._bodies.get(docnum)
         if body is None:
-            body = self._bodies[docnum] = prepare(str(self.stored(docnum).get("body") or ""))
+            body = self.snap.bodies.get(docnum)
+            if body is None:
+                body = prepare(str(self.stored(docnum).get("body") or ""))
+                self.snap.bodies.put(docnum, body)
+            self._bodies[docnum] = body
         return body
 
     def folded_body(self, docnum: int) -> str:
@@ -189,10 +193,7 @@ class Scorer:
         for d in docs:
             if self.out_of_time():
                 break
-            folded = self.folded_body(int(d))
-            # A phrase can only match where each word occurs: substring tests are C speed.
-            if all(w in folded for w in words):
-                found[d] = pattern.search(folded) is not None
+            found[d] = _has_phrase(self.folded_body(int(d)), words, pattern)
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
@@ -204,6 +205,22 @@ class Scorer:
             match |= m
             np.maximum(score, np.where(m, s, 0), out=score)
         return match, score
+
+
+def _has_phrase(folded: str, words: list[str], pattern: re.Pattern[str]) -> bool:
+    """Return whether the phrase pattern matches a folded text.
+
+    The same as `pattern.search`, but the pattern is only tried where its first word
+    occurs (found by C-speed substring search), and not at all if a word is missing.
+    """
+    if not all(w in folded for w in words):
+        return False
+    at = folded.find(words[0])
+    while at != -1:
+        if pattern.match(folded, at) is not None:
+            return True
+        at = folded.find(words[0], at + 1)
+    return False
 
 
 def _adjacent_pairs(clauses: list[Clause]) -> list[tuple[str, bool]]:

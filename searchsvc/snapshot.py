@@ -7,6 +7,7 @@ after `open_snapshot()` returns except for the bounded postings cache.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import weakref
 from collections import OrderedDict
@@ -105,6 +106,45 @@ class PostingsCache:
                 self.used -= old.nbytes
 
 
+@dataclass
+class BodyCache:
+    """A bounded LRU of prepared stored bodies (normalized, folded) keyed by docnum.
+
+    Phrase verification and adjacency checks read the same long bodies again and again
+    (the lowest docnums among a phrase's candidates); the strings are at most
+    `snippets.MAX_BODY_CHARS` long, so a few MB hold hundreds of them.
+    """
+
+    max_bytes: int = 12 * 1024 * 1024
+    used: int = 0
+    items: OrderedDict[int, tuple[str, str]] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, docnum: int) -> tuple[str, str] | None:
+        """Return a cached prepared body, marking it recently used."""
+        with self.lock:
+            value = self.items.get(docnum)
+            if value is not None:
+                self.items.move_to_end(docnum)
+            return value
+
+    def put(self, docnum: int, value: tuple[str, str]) -> None:
+        """Remember a prepared body, evicting the least recently used beyond the budget."""
+        with self.lock:
+            if docnum in self.items:
+                return
+            self.items[docnum] = value
+            self.used += _body_bytes(value)
+            while self.used > self.max_bytes and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.used -= _body_bytes(old)
+
+
+def _body_bytes(value: tuple[str, str]) -> int:
+    """Return the memory two strings take."""
+    return sys.getsizeof(value[0]) + sys.getsizeof(value[1]) + 100
+
+
 def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any, Any]:
     """Return the (ids, weights) arrays of one term in one segment."""
     decoded = read_postings(reader, fieldname, term)
@@ -175,6 +215,7 @@ class Snapshot:
     minutes: IntArray
     titles: list[str]
     cache: PostingsCache = field(default_factory=PostingsCache)
+    bodies: BodyCache = field(default_factory=BodyCache)
     memo: dict[str, Any] = field(default_factory=dict)
     # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
     io_lock: threading.RLock = field(default_factory=threading.RLock)

@@ -1,0 +1,50 @@
+"""Shortcuts in phrase verification and the prepared-body cache give what the slow way gives."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchsvc.ranking import _has_phrase
+from searchsvc.snapshot import BodyCache
+
+_ALPHABET = "ab _-,.\n–x"
+_SEPARATOR = r"[\s\-–—/,;:.]+"
+
+
+def _pattern(words: list[str]) -> re.Pattern[str]:
+    """Return the phrase pattern ranking builds for folded words."""
+    return re.compile(r"(?<![^\W_])" + _SEPARATOR.join(map(re.escape, words)) + r"(?![^\W_])")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=_ALPHABET, max_size=60),
+    st.lists(st.text(alphabet="abx", min_size=1, max_size=3), min_size=1, max_size=3),
+)
+def test_has_phrase_agrees_with_a_regex_search(folded: str, words: list[str]) -> None:
+    """Trying the pattern only where the first word occurs finds exactly what search finds."""
+    pattern = _pattern(words)
+    assert _has_phrase(folded, words, pattern) == (pattern.search(folded) is not None)
+
+
+def test_has_phrase_respects_word_boundaries() -> None:
+    """A phrase inside a longer word, or after an underscore-free letter, does not count."""
+    pattern = _pattern(["viet", "nam"])
+    assert _has_phrase("o viet - nam.", ["viet", "nam"], pattern)
+    assert not _has_phrase("xviet nam", ["viet", "nam"], pattern)
+    assert not _has_phrase("viet namx viet", ["viet", "nam"], pattern)
+    assert _has_phrase("viet namx viet nam", ["viet", "nam"], pattern)
+
+
+def test_body_cache_is_bounded() -> None:
+    """The least recently used bodies go once their strings pass the byte budget."""
+    cache = BodyCache(max_bytes=20_000)
+    for docnum in range(10):
+        cache.put(docnum, ("x" * 3000, "x" * 3000))
+    cache.get(7)
+    cache.put(10, ("y" * 3000, "y" * 3000))
+    assert cache.used <= 20_000
+    assert cache.get(0) is None and cache.get(7) is not None and cache.get(10) is not None
