@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 POOL_THRESHOLD = 2000  # below this many articles, worker start-up costs more than it saves
-LIMIT_MB = 128  # Whoosh's in-memory posting buffer per writer before it spills to disk
+LIMIT_MB = 192  # postings a writer holds in memory before it writes them as a segment
 
 
 @dataclass

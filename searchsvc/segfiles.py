@@ -38,9 +38,9 @@ _SLOT = np.dtype([("h", ">u4"), ("p", ">i8")])  # a hash table slot, as struct "
 class SortedPostings:
     """One field's postings grouped by term: terms in byte order, then docnums and weights.
 
-    `counts[i]` postings of `terms[i]` follow those of `terms[i - 1]` in `docs`/`weights`,
-    in ascending docnum. `lengths` holds the length byte of each docnum (None for fields
-    without lengths).
+    `counts[i]` postings of `terms[i]` follow those of `terms[i - 1]` in `docs`/`weights`
+    (integer frequencies), in ascending docnum. `lengths` holds the length byte of each
+    docnum (None for fields without lengths).
     """
 
     terms: list[Any]
@@ -261,7 +261,8 @@ def write_field(fieldid: int, p: SortedPostings, pst: PostingsFile, table: TermT
         u = max(t + 1, int(np.searchsorted(ends, start + CHUNK, side="right")))
         end = int(ends[u - 1])
         counts = p.counts[t:u]
-        c = _chunk(p.docs[start:end], p.weights[start:end], counts, p.lengths)
+        weights = p.weights[start:end].astype(np.float64)
+        c = _chunk(p.docs[start:end], weights, counts, p.lengths)
         keys = _keys(prefix, p.terms[t:u])
         _write_terms(keys, counts.tolist(), c, pst, table)
         t = u
