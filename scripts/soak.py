@@ -29,6 +29,7 @@ import test_fuzz_api as fa  # noqa: E402
 import test_fuzz_query as fq  # noqa: E402
 import test_rel_harness as h  # noqa: E402
 import test_reliability as rel  # noqa: E402
+from server import serve  # noqa: E402
 
 Figures = dict[str, Any]
 
@@ -69,7 +70,7 @@ def soak_crash(tmp: Path, quick: bool) -> Figures:
     src = tmp / "a.jsonl"
     h.write_archive(src, "a", "markera", 300, seed=1)
     h.build(tmp / "index", src)
-    with h.serve(tmp / "index", workers=2) as server:
+    with serve(tmp / "index", workers=2) as server:
         figures = rel.worker_crash(server, crashes=3 if quick else 10, requests_after=50)
     problems = [] if figures["after_failed"] == 0 else ["requests failed after a kill"]
     problems += ["a worker was not replaced"] * (not all(figures["replaced"]))

@@ -1,7 +1,7 @@
 """Plumbing of the issue-7 checks: archives with marker words and `searchsvc` commands.
 
 Shared by the tests that run `searchsvc` (reliability, broken archives, fuzzing, security, end
-to end) and by scripts/soak.py, which also reaches the server of tests/server.py through here.
+to end) and by scripts/soak.py; the real server's helpers are in tests/server.py.
 Every helper runs the real thing: subprocesses on indexes on disk.
 """
 
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from server import SEARCHSVC
-from server import serve as serve  # for scripts/soak.py
 
 # Marker words: plain syllables with no Telex keys (s f r x j z w, doubled vowels) and no
 # abbreviation, so query understanding searches them as written.
