@@ -10,6 +10,7 @@ uncompressed (their info tuple says so); zlib only made them longer.
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import struct
 import zlib
@@ -59,40 +60,36 @@ class TermTable(HashWriter):  # type: ignore[misc]
 
     def __init__(self, dbfile: Any) -> None:
         super().__init__(dbfile, hashtype=1)
+        self.hashes = array("I")
         self.positions = array("q")
         self.extras["fieldmap"] = {}
 
     def add_batch(self, keys: list[bytes], values: list[bytes]) -> None:
         """Append entries whose keys are in increasing order (after all earlier keys)."""
-        pos = self.dbfile.tell()
-        parts: list[bytes] = []
-        positions = self.positions
-        buckets = self.buckets
-        for key, value in zip(keys, values, strict=True):
-            positions.append(pos)
-            parts += (_ENTRY.pack(len(key), len(value)), key, value)
-            h = zlib.crc32(key)
-            buckets[h & 255].append((h, pos))
-            pos += 8 + len(key) + len(value)
-        self.dbfile.write(b"".join(parts))
+        key_lengths = list(map(len, keys))
+        value_lengths = list(map(len, values))
+        sizes = np.add(key_lengths, value_lengths, dtype=np.int64) + _ENTRY.size
+        starts = np.cumsum(sizes) - sizes + self.dbfile.tell()
+        self.positions.frombytes(starts.astype(np.int64).tobytes())
+        self.hashes.extend(map(zlib.crc32, keys))
+        headers = map(_ENTRY.pack, key_lengths, value_lengths)
+        self.dbfile.write(
+            b"".join(itertools.chain.from_iterable(zip(headers, keys, values, strict=True)))
+        )
 
     def _write_hashes(self) -> None:
-        """Write the 256 open-addressing tables as HashWriter does, each in one write."""
-        for entries in self.buckets:
-            numslots = 2 * len(entries)
-            self.directory.append((self.dbfile.tell(), numslots))
-            hashes = [0] * numslots
-            places = [0] * numslots  # 0 marks a free slot: no entry starts at offset 0
-            for h, pos in entries:
-                slot = (h >> 8) % numslots
-                while places[slot]:
-                    slot = (slot + 1) % numslots
-                hashes[slot] = h
-                places[slot] = pos
-            table = np.empty(numslots, dtype=_SLOT)
-            table["h"] = hashes
-            table["p"] = places
-            self.dbfile.write(table.tobytes())
+        """Write the 256 open-addressing tables (keys in the one their hash's low byte names)."""
+        hashes = np.frombuffer(self.hashes, dtype=np.uint32)
+        positions = np.frombuffer(self.positions, dtype=np.int64)
+        buckets = hashes & 255
+        order = np.argsort(buckets, kind="stable")
+        ends = np.cumsum(np.bincount(buckets, minlength=256)).tolist()
+        start = 0
+        for end in ends:
+            chosen = order[start:end]
+            self.directory.append((self.dbfile.tell(), 2 * len(chosen)))
+            self.dbfile.write(_hash_table(hashes[chosen], positions[chosen]))
+            start = end
 
     def _write_extras(self) -> None:
         """Write the extras and the key position index as OrderedHashWriter does."""
@@ -102,6 +99,32 @@ class TermTable(HashWriter):  # type: ignore[misc]
         self.extras["indexlen"] = len(self.positions)
         HashWriter._write_extras(self)
         self.dbfile.write_array(array(typecode, self.positions))
+
+
+def _hash_table(hashes: Any, positions: Any) -> bytes:
+    """Return a linear-probing table of twice as many slots as entries, as HashReader reads.
+
+    Entries are placed in order of their home slot, each in the first free slot from its
+    home on (a running maximum), so every slot between an entry's home and its place is
+    taken, which is all a probing reader needs; the few that run past the end wrap around.
+    """
+    numslots = 2 * len(hashes)
+    table = np.zeros(numslots, dtype=_SLOT)  # position 0 marks a free slot
+    if not numslots:
+        return b""
+    home = (hashes >> 8) % numslots
+    order = np.argsort(home, kind="stable")
+    rank = np.arange(len(order))
+    slots = np.maximum.accumulate(home[order] - rank) + rank
+    fits = slots < numslots
+    table["h"][slots[fits]] = hashes[order[fits]]
+    table["p"][slots[fits]] = positions[order[fits]]
+    free = 0
+    for i in order[~fits].tolist():  # wrapped past the end: first free slots from the start
+        while table["p"][free]:
+            free += 1
+        table["h"][free], table["p"][free] = hashes[i], positions[i]
+    return table.tobytes()
 
 
 class PostingsFile:
@@ -220,28 +243,24 @@ def _write_terms(
     keys: list[bytes], counts: list[int], c: _Chunk, pst: PostingsFile, table: TermTable
 ) -> None:
     """Write the posting lists of a run of terms and add their term infos to the table."""
-    values: list[bytes] = []
     lists: list[bytes] = []
-    offset = pst.offset
     pos = b = 0
-    for t, df in enumerate(counts):
+    for df, length in zip(counts, c.term_min_len, strict=True):
         if df == 1:
-            data = _single(c.deltas[pos], c.weights[pos], c.term_min_len[t])
+            lists.append(_single(c.deltas[pos], c.weights[pos], length))
             b += 1
         else:
-            data = _blocks(c, b, pos, pos + df)
+            lists.append(_blocks(c, b, pos, pos + df))
             b += (df + BLOCK - 1) // BLOCK
         pos += df
-        lists.append(data)
-        values.append(
-            _TERMINFO.pack(
-                0, c.term_weight[t], df, c.term_min_len[t], c.term_max_len[t], c.term_max_w[t],
-                c.term_min_id[t], c.term_max_id[t], offset, len(data),
-            )
-        )  # fmt: skip
-        offset += len(data)
+    sizes = list(map(len, lists))
+    offsets = itertools.accumulate(sizes, initial=pst.offset)
+    values = map(
+        _TERMINFO.pack, itertools.repeat(0), c.term_weight, counts, c.term_min_len,
+        c.term_max_len, c.term_max_w, c.term_min_id, c.term_max_id, offsets, sizes,
+    )  # fmt: skip
     pst.write(b"".join(lists))
-    table.add_batch(keys, values)
+    table.add_batch(keys, list(values))
 
 
 def _keys(prefix: bytes, terms: list[Any]) -> list[bytes]:
