@@ -8,6 +8,8 @@ import numpy as np
 
 from searchsvc.snapshot import BoolArray, Snapshot
 
+_MAX_BINCOUNT = 100_000  # values above this are counted by sorting instead
+
 
 @dataclass(frozen=True)
 class CategoryFacet:
@@ -35,7 +37,12 @@ class NumberFacet:
         """Return (value, count) for every value with a match, in calendar order."""
         values = getattr(snap, self.name)[mask]
         values = values[values > 0]
-        found, counts = np.unique(values, return_counts=True)
+        if len(values) and int(values.max()) <= _MAX_BINCOUNT:  # years and months: no sort
+            counts = np.bincount(values)
+            found = np.flatnonzero(counts)
+            counts = counts[found]
+        else:
+            found, counts = np.unique(values, return_counts=True)
         pairs = [(str(int(v)), int(c)) for v, c in zip(found, counts, strict=True)]
         return pairs[::-1] if self.newest_first else pairs
 

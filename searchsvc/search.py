@@ -180,21 +180,22 @@ def _facets(
 def _top(snap: Snapshot, scored: Scored, sort: str, k: int) -> Any:
     """Return the docnums of the k best matches in the requested order."""
     idx = np.flatnonzero(scored.match)
-    minutes = snap.minutes.astype(np.float64)
-    dated = snap.minutes != NO_DATE
-    score = scored.score.astype(np.float64)
+    # Keys are computed for the matches only (the same values, element by element).
+    raw_minutes = snap.minutes[idx]
+    minutes = raw_minutes.astype(np.float64)
+    dated = raw_minutes != NO_DATE
+    score = scored.score[idx].astype(np.float64)
     if sort == "newest":
         primary, secondary = np.where(dated, minutes, -np.inf), score
     elif sort == "oldest":
         primary, secondary = np.where(dated, -minutes, -np.inf), score
     else:  # exact accents first (a tier), then score
-        primary = scored.tier.astype(np.float64) * 1e6 + score
+        primary = scored.tier[idx].astype(np.float64) * 1e6 + score
         secondary = np.where(dated, minutes, -np.inf)
-    p = primary[idx]
     if len(idx) > k:
-        threshold = p[np.argpartition(-p, k - 1)[k - 1]]
-        idx = idx[p >= threshold]
-    order = np.lexsort((idx, -secondary[idx], -primary[idx]))
+        keep = primary >= primary[np.argpartition(-primary, k - 1)[k - 1]]
+        idx, primary, secondary = idx[keep], primary[keep], secondary[keep]
+    order = np.lexsort((idx, -secondary, -primary))
     return idx[order][:k]
 
 

@@ -29,20 +29,36 @@ def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def _best_window(spans: list[tuple[int, int, str]], length: int) -> int:
-    """Return the start of the window of TARGET chars holding the most distinct terms."""
-    best, best_key = 0, (-1, -1, 0)
-    j = 0
+    """Return the start of the window of TARGET chars holding the most distinct terms.
+
+    A window runs from a span to the last span ending within TARGET chars of its start;
+    ties go to more adjacent spans, then to the earliest. One pass: the window's term
+    counts slide along, and adjacent pairs come from a running total.
+    """
+    close = [b[0] - a[1] <= 2 for a, b in itertools.pairwise(spans)]
+    adjacent_before = [0, *itertools.accumulate(close)]  # adjacent pairs among spans[:k+1]
+    counts: dict[str, int] = {}
+    best, best_key, hi = 0, (-1, -1, 0), -1
     for i, (start, _, _) in enumerate(spans):
-        j = max(j, i)
-        while j + 1 < len(spans) and spans[j + 1][1] <= start + TARGET:
-            j += 1
-        inside = spans[i : j + 1]
-        adjacent = sum(1 for a, b in itertools.pairwise(inside) if b[0] - a[1] <= 2)
-        key = (len({s[2] for s in inside}), adjacent, -start)
+        if i:
+            _count(counts, spans[i - 1][2], -1)
+        while hi < i or (hi + 1 < len(spans) and spans[hi + 1][1] <= start + TARGET):
+            hi += 1
+            _count(counts, spans[hi][2], 1)
+        key = (len(counts), adjacent_before[hi] - adjacent_before[i], -start)
         if key > best_key:
             best, best_key = start, key
     lead = 40 if best > 40 else best
     return max(0, min(best - lead, length - TARGET))
+
+
+def _count(counts: dict[str, int], term: str, step: int) -> None:
+    """Add step to a term's count, dropping it at zero."""
+    value = counts.get(term, 0) + step
+    if value:
+        counts[term] = value
+    else:
+        del counts[term]
 
 
 def _snap(body: str, start: int, end: int) -> tuple[int, int]:
