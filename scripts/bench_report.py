@@ -176,7 +176,9 @@ def load_table(load: dict) -> None:
             ]
         )
     print_table(
-        f"load, 2 workers each, {load.get('distinct_urls')} distinct URLs ({load.get('client')})",
+        f"load, 2 workers each ({load.get('client')}); uniform: the {load.get('query_urls')} "
+        f"benchmark queries in turn; distinct: never-sent headline queries; zipf: all "
+        f"{load.get('distinct_urls')} URLs, skewed",
         [
             "mix",
             "c",
