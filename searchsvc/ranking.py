@@ -103,7 +103,12 @@ class Scorer:
         if len(ids):
             k1 = self.w.k1
             x = tf / norm[ids]
-            out[ids] += scale * x * (k1 + 1) / (k1 + x)
+            # scale * x * (k1 + 1) / (k1 + x), in place: the same float32 operations in order.
+            sat = x * scale
+            sat *= k1 + 1
+            x += k1
+            sat /= x
+            out[ids] += sat
 
     def _idf(self, df: int) -> float:
         """Return the BM25 idf of a document frequency."""
