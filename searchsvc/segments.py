@@ -31,6 +31,7 @@ from searchsvc import schema, segfiles
 VOCAB_BYTES = 160
 POSTING_BYTES = 5
 PENDING = 1 << 16  # term ids gathered in a list before they move into an array
+CHECK_EVERY = 8  # documents between two looks at the memory held
 
 
 class FieldPostings:
@@ -168,8 +169,12 @@ class SegmentBuilder:
                 self._add_field(name, doc[name])
         self.perdoc.finish_doc()
         self.docnum += 1
-        if sum(f.memory() for f in self.fields.values()) >= self.budget:
+        if self.docnum % CHECK_EVERY == 0 and self.memory() >= self.budget:
             self.flush()
+
+    def memory(self) -> int:
+        """Return an estimate of the bytes the postings not yet written hold."""
+        return sum(f.memory() for f in self.fields.values())
 
     def _add_field(self, name: str, value: Any) -> None:
         """Add one field value: postings, stored value, length and column value."""

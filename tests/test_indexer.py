@@ -126,6 +126,27 @@ def test_worker_processes_build_the_same_index(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "two" / "gen-000001").iterdir() if p.is_dir()]
 
 
+def test_updates_change_and_merge_segments_written_by_the_build(tmp_path: Path) -> None:
+    """Whoosh's own writer deletes from, and merges, the segments SegmentBuilder wrote."""
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 250)  # two batches: one segment per worker
+    assert indexer.build([src], index, workers=2).segments == 2
+    lines = src.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("alpha", "delta")
+    src.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    up = indexer.update([src], index, delete_missing=True)
+    assert (up.added, up.changed, up.deleted, up.documents) == (0, 1, 1, 249)
+    for n in range(8):  # one small segment each, until the update policy merges them
+        write_archive(tmp_path / f"more{n}.jsonl", f"m{n}", "bravo", 1)
+        indexer.update([tmp_path / f"more{n}.jsonl"], index)
+    assert live_docs(index) == indexer.status(index).documents == 257
+    assert titles_with(index, "delta") == ["a-00003"]
+    assert len(titles_with(index, "alpha")) == 248
+    assert titles_with(index, "bravo") == [f"m{n}-00000" for n in range(8)]
+    live = gens.live_generation(index)
+    assert live is not None and len(windex.open_dir(str(live))._segments()) < 8
+
+
 def test_update_adds_changes_and_deletes(tmp_path: Path) -> None:
     archive, index = tmp_path / "archive", tmp_path / "index"
     archive.mkdir()
