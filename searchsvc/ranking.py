@@ -19,7 +19,7 @@ import numpy as np
 from searchsvc.query import Alternative, Clause, ParsedQuery, Word
 from searchsvc.schema import BODY_LEAD_WORDS
 from searchsvc.snapshot import BoolArray, FloatArray, Snapshot
-from searchsvc.snippets import prepare
+from searchsvc.snippets import fold_loosely, prepare
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,26 @@ class Scorer:
         """Return the normalized stored body and its folded form (memoized per generation)."""
         body = self._bodies.get(docnum)
         if body is None:
-            body = self.snap.bodies.get(docnum)
-            if body is None:
+            cached = self.snap.bodies.get(("prepared", docnum))
+            if cached is None:
                 body = prepare(str(self.stored(docnum).get("body") or ""))
-                self.snap.bodies.put(docnum, body)
+                self.snap.bodies.put(("prepared", docnum), body)
+            else:
+                body = (cached[0], cached[1])
             self._bodies[docnum] = body
         return body
+
+    def loose_body(self, docnum: int) -> str:
+        """Return a folded body for phrase checks: the prepared one if at hand, else loose."""
+        prepared = self._bodies.get(docnum) or self.snap.bodies.get(("prepared", docnum))
+        if prepared is not None:
+            return prepared[1]
+        cached = self.snap.bodies.get(("loose", docnum))
+        if cached is not None:
+            return cached[0]
+        folded = fold_loosely(str(self.stored(docnum).get("body") or ""))
+        self.snap.bodies.put(("loose", docnum), (folded,))
+        return folded
 
     def folded_body(self, docnum: int) -> str:
         """Return the folded, normalized stored body of a document."""
@@ -195,10 +209,13 @@ class Scorer:
         words = [w.folded for w in alt.words]
         separator = r"[\s\-–—/,;:.]+"
         pattern = re.compile(r"(?<![^\W_])" + separator.join(map(re.escape, words)) + r"(?![^\W_])")
+        # Whitespace runs do not change a match unless a word itself holds whitespace.
+        loose = not any(c.isspace() for w in words for c in w)
         for d in docs:
             if self.out_of_time():
                 break
-            found[d] = _has_phrase(self.folded_body(int(d)), words, pattern)
+            folded = self.loose_body(int(d)) if loose else self.folded_body(int(d))
+            found[d] = _has_phrase(folded, words, pattern)
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:

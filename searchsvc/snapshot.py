@@ -108,7 +108,9 @@ class PostingsCache:
 
 @dataclass
 class BodyCache:
-    """A bounded LRU of prepared stored bodies (normalized, folded) keyed by docnum.
+    """A bounded LRU of prepared stored bodies keyed by (form, docnum).
+
+    Forms: "prepared" holds (normalized, folded); "loose" holds (folded loosely,).
 
     Phrase verification and adjacency checks read the same long bodies again and again
     (the lowest docnums among a phrase's candidates); the strings are at most
@@ -117,32 +119,32 @@ class BodyCache:
 
     max_bytes: int = 12 * 1024 * 1024
     used: int = 0
-    items: OrderedDict[int, tuple[str, str]] = field(default_factory=OrderedDict)
+    items: OrderedDict[tuple[str, int], tuple[str, ...]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, docnum: int) -> tuple[str, str] | None:
+    def get(self, key: tuple[str, int]) -> tuple[str, ...] | None:
         """Return a cached prepared body, marking it recently used."""
         with self.lock:
-            value = self.items.get(docnum)
+            value = self.items.get(key)
             if value is not None:
-                self.items.move_to_end(docnum)
+                self.items.move_to_end(key)
             return value
 
-    def put(self, docnum: int, value: tuple[str, str]) -> None:
+    def put(self, key: tuple[str, int], value: tuple[str, ...]) -> None:
         """Remember a prepared body, evicting the least recently used beyond the budget."""
         with self.lock:
-            if docnum in self.items:
+            if key in self.items:
                 return
-            self.items[docnum] = value
+            self.items[key] = value
             self.used += _body_bytes(value)
             while self.used > self.max_bytes and len(self.items) > 1:
                 _, old = self.items.popitem(last=False)
                 self.used -= _body_bytes(old)
 
 
-def _body_bytes(value: tuple[str, str]) -> int:
-    """Return the memory two strings take."""
-    return sys.getsizeof(value[0]) + sys.getsizeof(value[1]) + 100
+def _body_bytes(value: tuple[str, ...]) -> int:
+    """Return the memory the strings take."""
+    return sum(sys.getsizeof(v) for v in value) + 100
 
 
 def _leaf_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[Any, Any]:

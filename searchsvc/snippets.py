@@ -98,6 +98,17 @@ def prepare(body: str) -> tuple[str, str]:
     return body, folded
 
 
+def fold_loosely(body: str) -> str:
+    """Return the folded form of a body's first MAX_BODY_CHARS without collapsing whitespace.
+
+    It differs from `prepare(body)[1]` only in runs of whitespace (longer, or at the ends):
+    `fold` maps whitespace to whitespace and everything else to non-whitespace or the
+    placeholder, character by character. A pattern whose words hold no whitespace and whose
+    separators and edges accept any whitespace run matches both alike, for a third less work.
+    """
+    return text.fold(text.normalize((body or "")[:MAX_BODY_CHARS]))
+
+
 def make_snippet(body: str, terms: Iterable[str], prepared: tuple[str, str] | None = None) -> str:
     """Return an HTML-safe passage of about 160-250 characters with the terms marked."""
     body, folded = prepared or prepare(body)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from searchsvc.ranking import _has_phrase
 from searchsvc.snapshot import BodyCache
+from searchsvc.snippets import fold_loosely, prepare
 
 _ALPHABET = "ab _-,.\n–x"
 _SEPARATOR = r"[\s\-–—/,;:.]+"
@@ -43,8 +44,21 @@ def test_body_cache_is_bounded() -> None:
     """The least recently used bodies go once their strings pass the byte budget."""
     cache = BodyCache(max_bytes=20_000)
     for docnum in range(10):
-        cache.put(docnum, ("x" * 3000, "x" * 3000))
-    cache.get(7)
-    cache.put(10, ("y" * 3000, "y" * 3000))
+        cache.put(("prepared", docnum), ("x" * 3000, "x" * 3000))
+    cache.get(("prepared", 7))
+    cache.put(("loose", 10), ("y" * 3000,))
     assert cache.used <= 20_000
-    assert cache.get(0) is None and cache.get(7) is not None and cache.get(10) is not None
+    assert cache.get(("prepared", 0)) is None
+    assert cache.get(("prepared", 7)) is not None and cache.get(("loose", 10)) is not None
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.text(alphabet="aAeEdđĐêệ\u0301 \n\t\xa0\u2003\x85\u2028\u200b-–,.x_", max_size=80),
+    st.lists(st.text(alphabet="aedx", min_size=1, max_size=3), min_size=1, max_size=3),
+)
+def test_a_loose_fold_finds_what_the_prepared_body_finds(body: str, words: list[str]) -> None:
+    """Phrase checks on the loosely folded body agree with checks on the prepared body."""
+    pattern = _pattern(words)
+    prepared = prepare(body)[1]
+    assert _has_phrase(fold_loosely(body), words, pattern) == _has_phrase(prepared, words, pattern)
