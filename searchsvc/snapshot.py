@@ -36,6 +36,9 @@ _EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int32)
 _EMPTY_W: FloatArray = np.zeros(0, dtype=np.float32)
 
 
+_PACK_MIN = 64  # postings lists shorter than this are cached as they are
+
+
 @dataclass(frozen=True)
 class Packed:
     """Postings held compactly in the cache: id gaps as uint16 and tf as uint8 when exact."""
@@ -47,14 +50,18 @@ class Packed:
     @classmethod
     def pack(cls, ids: IntArray, weights: FloatArray) -> Packed:
         """Return the compact form of (ids, weights), falling back to the arrays as they are."""
-        first = int(ids[0]) if len(ids) else 0
-        gaps = np.diff(ids, prepend=first)
+        if len(ids) < _PACK_MIN:  # packing short lists saves little and costs the most
+            return cls(0, ids, weights)
+        first = int(ids[0])
+        gaps = np.diff(ids)
         packed_ids: Any = ids
-        if len(ids) and int(gaps.min()) >= 0 and int(gaps.max()) <= 0xFFFF:
-            packed_ids = gaps.astype(np.uint16)
+        if int(gaps.min()) >= 0 and int(gaps.max()) <= 0xFFFF:
+            packed_ids = np.empty(len(ids), dtype=np.uint16)
+            packed_ids[0] = 0
+            packed_ids[1:] = gaps
         small = weights.astype(np.uint8)
-        exact = len(weights) and float(weights.min()) >= 0 and float(weights.max()) <= 255
-        packed_w = small if exact and np.array_equal(small, weights) else weights
+        exact = float(weights.min()) >= 0 and float(weights.max()) <= 255
+        packed_w = small if exact and bool((small == weights).all()) else weights
         return cls(first, packed_ids, packed_w)
 
     def unpack(self) -> tuple[IntArray, FloatArray]:

@@ -85,18 +85,22 @@ def test_deletions_and_garbage_fall_back(tmp_path: Path) -> None:
     assert decode(b"W3Bl" + bytes(20), 3) is None
 
 
+_STEPS = np.arange(1, 201) * 3  # 200 ascending ids
+
+
 @pytest.mark.parametrize(
     ("ids", "weights"),
     [
         ([], []),
         ([5], [1.0]),
-        ([0, 3, 70_000, 70_001, 140_000], [1.0, 2.0, 255.0, 3.0, 1.0]),  # gap above 0xFFFF
-        ([2, 9, 11], [1.0, 300.0, 2.0]),  # a weight above a byte
-        ([2, 9, 11], [1.0, 0.5, 2.0]),  # a fractional weight
-        ([84_000, 84_100], [7.0, 1.0]),
+        (_STEPS, np.ones(200)),
+        (np.concatenate([[0], _STEPS + 70_000]), np.full(201, 255.0)),  # gap above 0xFFFF
+        (_STEPS + 84_000, np.arange(200) % 7 + 1.0),  # first id above 0xFFFF
+        (_STEPS, np.where(np.arange(200) == 9, 300.0, 2.0)),  # a weight above a byte
+        (_STEPS, np.where(np.arange(200) == 9, 0.5, 2.0)),  # a fractional weight
     ],
 )
-def test_the_cache_packs_and_unpacks_exactly(ids: list[int], weights: list[float]) -> None:
+def test_the_cache_packs_and_unpacks_exactly(ids: Any, weights: Any) -> None:
     """Cached postings come back with the same ids, weights and dtypes, however packed."""
     cache = PostingsCache(max_bytes=1 << 20)
     value = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32))
@@ -105,6 +109,13 @@ def test_the_cache_packs_and_unpacks_exactly(ids: list[int], weights: list[float
     assert got is not None
     assert got[0].dtype == np.int32 and got[1].dtype == np.float32
     assert np.array_equal(got[0], value[0]) and np.array_equal(got[1], value[1])
+
+
+def test_long_lists_are_held_in_about_three_bytes_a_posting() -> None:
+    """Ascending ids with small gaps and whole-number weights pack to uint16 and uint8."""
+    cache = PostingsCache(max_bytes=1 << 20)
+    cache.put(("body_f", "x"), (_STEPS.astype(np.int32), np.ones(200, dtype=np.float32)))
+    assert cache.used <= 200 * 3 + 200
 
 
 def test_the_cache_evicts_beyond_its_budget() -> None:
