@@ -407,3 +407,20 @@ def test_long_unbroken_text_indexes_in_linear_time() -> None:
     started = time.perf_counter()
     schema.analyze("a" * 100_000 + " 45/KH-UBND")
     assert time.perf_counter() - started < 2.0
+
+
+def test_result_cache_returns_equal_results_and_stays_bounded(sample_index: Path) -> None:
+    """A repeated request answers from the cache with the same result; the LRU keeps its size."""
+    s = Searcher(sample_index)
+    s._results.size = 3
+    requests = [SearchRequest(query=q) for q in ("tây hồ", "thi dua", "UBND", "phường")]
+    first = [s.search(r) for r in requests]
+    assert len(s._results._items) == 3  # the oldest was forgotten
+    again = s.search(requests[-1])
+    assert (again.total, again.hits, again.facets) == (
+        first[-1].total,
+        first[-1].hits,
+        first[-1].facets,
+    )
+    assert again.understood == first[-1].understood and again.did_you_mean == first[-1].did_you_mean
+    assert again is not first[-1]  # a fresh object: a caller mutating it cannot spoil the cache
