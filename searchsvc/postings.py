@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import pickle
+import re
 import struct
 import zlib
 from collections.abc import Callable
@@ -31,6 +32,10 @@ _DOUBLE = struct.Struct(">d")
 _G = b"G"
 _G_ONE = _G + _DOUBLE.pack(1.0)
 _INT_WIDTH = {ord("K"): 1, ord("M"): 2, ord("J"): 4}  # BININT1, BININT2, BININT
+# A block's info as Whoosh pickles it: (count, last id, max weight, compression, min length,
+# max length) with ints as BININT1/2/BININT, the weight as BINFLOAT, an optional memo put.
+_INT_OP = rb"(K.|M..|J....)"
+_INFO = re.compile(rb"\x80\x02\(" + _INT_OP * 2 + rb"G.{8}K(.)K.K.t(?:q.|r....)?\.", re.S)
 
 
 def read_postings(reader: IndexReader, fieldname: str, term: str) -> Decoded | None:
@@ -57,16 +62,14 @@ def decode(raw: bytes, expected: int) -> Decoded | None:
     """Decode every block of one term's postings, or return None if anything is unexpected."""
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         return None
-    stream = io.BytesIO(raw)
     out = _Postings()
     pos, end, last = 4, len(raw), False
     try:
         while not last and pos + 4 <= end:
             (size,) = _INT.unpack_from(raw, pos)
             last, nxt = size < 0, pos + 4 + abs(size)
-            stream.seek(pos + 4)
-            count, maxid, _, comp = pickle.load(stream)[:4]
-            data = raw[stream.tell() : nxt]
+            count, maxid, comp, at = _block_info(raw, pos + 4)
+            data = raw[at:nxt]
             if nxt > end or not isinstance(count, int) or count < 1:
                 return None
             out.add(zlib.decompress(data) if comp else data, count, maxid)
@@ -76,6 +79,25 @@ def decode(raw: bytes, expected: int) -> Decoded | None:
     if not last or pos != end:
         return None
     return out.arrays(expected)
+
+
+def _pickled_int(op: bytes) -> int:
+    """Return the value of a BININT1, BININT2 or BININT opcode with its argument."""
+    return int.from_bytes(op[1:], "little", signed=op[:1] == b"J")
+
+
+def _block_info(raw: bytes, at: int) -> tuple[Any, Any, Any, int]:
+    """Return (count, last id, compression, end) of the block info pickled at a position.
+
+    The usual pickle is read by one regex match; anything else goes through pickle.
+    """
+    found = _INFO.match(raw, at)
+    if found is not None:
+        return _pickled_int(found[1]), _pickled_int(found[2]), found[3][0], found.end()
+    stream = io.BytesIO(raw)
+    stream.seek(at)
+    count, maxid, _, comp = pickle.load(stream)[:4]
+    return count, maxid, comp, stream.tell()
 
 
 class _Runs:
@@ -189,14 +211,20 @@ class _Postings:
             return None
         # Each block's first id is absolute; later ones are gaps. Turn the firsts into gaps
         # from the previous block's last id so that one running sum gives every id.
-        ends = np.cumsum(self.counts) - 1
-        maxids = np.array(self.maxids, dtype=np.int64)
-        flat[ends - np.array(self.counts) + 1] = np.array(self.firsts, dtype=np.int64)
-        flat[ends[:-1] + 1] -= maxids[:-1]
-        ids = np.cumsum(flat)
-        if not np.array_equal(ids[ends], maxids) or int(flat.min()) < 0:
-            return None
-        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        if len(self.counts) == 1:
+            flat[0] = self.firsts[0]
+            ids = np.cumsum(flat)
+            ends_ok = int(ids[-1]) == self.maxids[0]
+        else:
+            counts = np.array(self.counts, dtype=np.int64)
+            starts = np.cumsum(counts) - counts
+            maxids = np.array(self.maxids, dtype=np.int64)
+            flat[starts] = np.array(self.firsts, dtype=np.int64)
+            flat[starts[1:]] -= maxids[:-1]
+            ids = np.cumsum(flat)
+            ends_ok = np.array_equal(ids[starts + counts - 1], maxids)
+        # Ids rise strictly from a first id of 0 or more: every later gap is at least 1.
+        if not ends_ok or int(flat[0]) < 0 or (total > 1 and int(flat[1:].min()) < 1):
             return None
         return ids, weights
 

@@ -61,10 +61,7 @@ class Scorer:
         self.w = weights
         self.deadline = deadline
         self.n = snap.n
-        self.avg_title = max(float(snap.title_len.mean()) if snap.n else 1.0, 1.0)
-        self.avg_body = max(float(snap.body_len.mean()) if snap.n else 1.0, 1.0)
-        self.norm_title = 1 - weights.b_title + weights.b_title * snap.title_len / self.avg_title
-        self.norm_body = 1 - weights.b_body + weights.b_body * snap.body_len / self.avg_body
+        self.norm_title, self.norm_body = _length_norms(snap, weights)
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, tuple[str, str]] = {}
@@ -227,6 +224,19 @@ class Scorer:
             match |= m
             np.maximum(score, np.where(m, s, 0), out=score)
         return match, score
+
+
+def _length_norms(snap: Snapshot, w: Weights) -> tuple[FloatArray, FloatArray]:
+    """Return the BM25 length norms of titles and bodies (computed once per generation)."""
+    key = f"norms:{w.b_title!r}:{w.b_body!r}"
+    norms: tuple[FloatArray, FloatArray] | None = snap.memo.get(key)
+    if norms is None:
+        avg_title = max(float(snap.title_len.mean()) if snap.n else 1.0, 1.0)
+        avg_body = max(float(snap.body_len.mean()) if snap.n else 1.0, 1.0)
+        norm_title = 1 - w.b_title + w.b_title * snap.title_len / avg_title
+        norm_body = 1 - w.b_body + w.b_body * snap.body_len / avg_body
+        norms = snap.memo[key] = (norm_title, norm_body)
+    return norms
 
 
 def _has_phrase(folded: str, words: list[str], pattern: re.Pattern[str]) -> bool:
