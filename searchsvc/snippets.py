@@ -106,7 +106,7 @@ def fold_loosely(body: str) -> str:
     placeholder, character by character. A pattern whose words hold no whitespace and whose
     separators and edges accept any whitespace run matches both alike, for a third less work.
     """
-    return text.fold(text.normalize((body or "")[:MAX_BODY_CHARS]))
+    return text.fold_normalized(text.normalize((body or "")[:MAX_BODY_CHARS]))
 
 
 def make_snippet(body: str, terms: Iterable[str], prepared: tuple[str, str] | None = None) -> str:

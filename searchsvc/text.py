@@ -119,9 +119,25 @@ def fold(text: str) -> str:
     return _fold(text)
 
 
+def fold_normalized(text: str) -> str:
+    """Return `fold(text)` for a text `normalize` returned (NFC, no invisible characters).
+
+    The same result, without checking long text for NFC and invisible characters again.
+    """
+    if text.isascii():
+        return text.lower()
+    if len(text) <= _SHORT:
+        return _fold_short(text)
+    return _fold_nfc(text)
+
+
 def _fold(text: str) -> str:
     """Compute fold for non-ASCII text without the cache."""
-    text = unicodedata.normalize("NFC", _strip_invisible(text))
+    return _fold_nfc(unicodedata.normalize("NFC", _strip_invisible(text)))
+
+
+def _fold_nfc(text: str) -> str:
+    """Compute fold for NFC text without invisible characters."""
     low = text.lower()
     if len(low) == len(text):
         try:

@@ -19,6 +19,7 @@ from searchsvc.text import (
     accent_key,
     expansions_of,
     fold,
+    fold_normalized,
     from_telex,
     normalize,
     phrases,
@@ -79,6 +80,12 @@ SAME_FOLD = ["tay ho", "Tây Hồ", "TÂY HỒ", nfd("Tây Hồ"), "Ta\u0302y Ho
 @pytest.mark.parametrize("text", SAME_FOLD)
 def test_fold_variants_agree(text: str) -> None:
     assert fold(text) == "tay ho"
+
+
+@given(st.one_of(st.text(alphabet=ALPHABET + "\u200b\u00ad\u00a0\u2003\n", max_size=200), any_text))
+def test_fold_normalized_equals_fold_of_normalized_text(raw: str) -> None:
+    for text in (raw, raw * 20):  # short (cached) and long (uncached) paths
+        assert fold_normalized(normalize(text)) == fold(normalize(text))
 
 
 def test_fold_examples() -> None:
