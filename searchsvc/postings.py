@@ -39,12 +39,13 @@ _INFO = re.compile(rb"\x80\x02\(" + _INT_OP * 2 + rb"G.{8}K(.)K.K.t(?:q.|r....)?
 
 
 def read_postings(reader: IndexReader, fieldname: str, term: str) -> Decoded | None:
-    """Return (ids, weights) of a term in a segment without deletions, or None to fall back.
+    """Return (ids, weights) of a term in a segment, or None to fall back.
 
+    Deleted documents are included (the file still lists them; the caller drops them).
     Raises TermNotFound like `reader.postings` for a term (or field) the segment lacks.
     """
     terms = getattr(reader, "_terms", None)
-    if not isinstance(terms, W3TermsReader) or reader.has_deletions() or reader.is_closed:
+    if not isinstance(terms, W3TermsReader) or reader.is_closed:
         return None
     tbytes = reader._text_to_bytes(fieldname, term)
     terminfo = terms.term_info(fieldname, tbytes)

@@ -244,7 +244,11 @@ class Snapshot:
                     ids, ws = _leaf_postings(reader, fieldname, term)
                 except TermNotFound:
                     continue
-                id_parts.append(ids + offset)
+                ids = ids + offset
+                if reader.has_deletions():  # decoded postings still list deleted documents
+                    keep = self.live[ids]
+                    ids, ws = ids[keep], ws[keep]
+                id_parts.append(ids)
                 w_parts.append(ws)
         if id_parts:
             value = (np.concatenate(id_parts).astype(np.int32), np.concatenate(w_parts))

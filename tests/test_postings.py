@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ from whoosh import fields
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
+from searchsvc import generations, indexer, updating
 from searchsvc.postings import decode, read_postings
-from searchsvc.snapshot import PostingsCache
+from searchsvc.snapshot import PostingsCache, open_snapshot
 
 
 def _stock(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:
@@ -70,8 +72,8 @@ def test_any_block_length_and_id_width(tmp_path: Path, blocklimit: int) -> None:
         assert _check_every_term(reader) == 4
 
 
-def test_deletions_and_garbage_fall_back(tmp_path: Path) -> None:
-    """A segment with deletions, or bytes that are not W3 postings, give None (fall back)."""
+def test_deletions_are_decoded_and_garbage_falls_back(tmp_path: Path) -> None:
+    """A segment with deletions decodes with its deleted ids; bytes that are not W3 give None."""
     schema = fields.Schema(body=fields.TEXT(phrase=False))
     ix = FileStorage(str(tmp_path)).create_index(schema)
     with ix.writer() as writer:
@@ -80,9 +82,41 @@ def test_deletions_and_garbage_fall_back(tmp_path: Path) -> None:
     with ix.writer() as writer:
         writer.delete_document(3)
     with ix.reader() as reader:
-        assert read_postings(reader, "body", "word") is None
+        assert reader.has_deletions()
+        decoded = read_postings(reader, "body", "word")
+        assert decoded is not None and decoded[0].tolist() == list(range(10))
     assert decode(b"nope" + bytes(20), 3) is None
     assert decode(b"W3Bl" + bytes(20), 3) is None
+
+
+def test_snapshot_postings_skip_deleted_documents_after_an_update(tmp_path: Path) -> None:
+    """After an update deletes from the built segment, every term equals Whoosh's matcher."""
+    src = tmp_path / "a.jsonl"
+    rows = [
+        {"id": f"a{i}", "title": f"Tin số {i}", "body": f"phường quảng an {i % 7}"}
+        for i in range(40)
+    ]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    index = tmp_path / "index"
+    indexer.build([src], index, workers=1)
+    rows[5]["body"], rows[9]["body"] = "hồ tây", "hồ tây mùa thu"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    updating.update([src], index)
+    live = generations.live_generation(index)
+    assert live is not None
+    snap = open_snapshot(live, "t")
+    assert any(reader.has_deletions() for reader, _ in snap.leaves)
+    checked = 0
+    for fieldname in ("title_f", "body_f", "body_a", "body_p"):
+        for term in {t for reader, _ in snap.leaves for t in reader.field_terms(fieldname)}:
+            want: list[int] = []
+            for reader, offset in snap.leaves:
+                if (fieldname, term) in reader:
+                    want += [offset + d for d in _stock(reader, fieldname, term)[0]]
+            assert snap.postings(fieldname, term)[0].tolist() == sorted(want), (fieldname, term)
+            checked += 1
+    assert checked > 20
+    snap.close()
 
 
 _STEPS = np.arange(1, 201) * 3  # 200 ascending ids
