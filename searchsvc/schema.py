@@ -20,7 +20,6 @@ Design (why it looks unlike a textbook Whoosh schema):
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -87,11 +86,6 @@ class Analysis:
     accented: list[str]
     pairs: list[str]
     docnums: list[str]
-
-
-def pair_terms(words: list[str]) -> list[str]:
-    """Return the adjacent-pair terms (`a_b`) of a run of folded words."""
-    return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
 def _compound_terms(compound: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 The bytes are those of `whoosh.codec.whoosh3` (W3PostingsWriter blocks of at most 128
 postings, W3TermInfo records in an OrderedHashWriter table), so stock readers and
-snapshot.py's block reader see an ordinary segment. What differs is how they are made:
+the whole-term reader of postings.py see an ordinary segment. What differs is how they are made:
 block statistics come from numpy over many terms at once, and each block is one pickle
 call, instead of several Python calls per posting. Blocks whose pickle is tiny are stored
 uncompressed (their info tuple says so); zlib only made them longer.

@@ -12,6 +12,7 @@ as SegmentWriter does, so stock Whoosh reads the same index either way.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from array import array
 from collections import Counter, defaultdict
@@ -223,5 +224,8 @@ class SegmentBuilder:
 
     def cancel(self) -> None:
         """Drop what is not yet written (the caller removes the generation directory)."""
+        if self.perdoc is not None:
+            with contextlib.suppress(Exception):  # the files are removed with the directory
+                self.perdoc.close()
         self.perdoc = None
         self.fields.clear()

@@ -1,7 +1,8 @@
 """One opened index generation: per-document arrays, postings as numpy arrays, caches.
 
 Loaded once per generation and shared by every request until the next switch; never mutated
-after `open_snapshot()` returns except for the bounded postings cache.
+after `open_snapshot()` returns except for its bounded caches (postings, prepared bodies) and
+the memo of values derived once per generation.
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def _plain(exc: BaseException) -> str:
 
 
 class PoolWriter:
-    """Write articles through worker processes, one segment each, with bounded queues."""
+    """Write articles through worker processes (one or more segments each), with bounded queues."""
 
     def __init__(self, gen_dir: Path, workers: int, limitmb: int) -> None:
         ctx = multiprocessing.get_context("spawn")

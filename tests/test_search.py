@@ -20,14 +20,6 @@ _WORDS = re.compile(r"[^\W_]+")
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the sample archive once for the whole session."""
-    index_dir = tmp_path_factory.mktemp("search-sample") / "index"
-    indexer.build(None, index_dir)
-    return index_dir
-
-
-@pytest.fixture(scope="session")
 def searcher(sample_index: Path) -> Searcher:
     """Return a searcher over the sample index."""
     return Searcher(sample_index)
