@@ -12,9 +12,10 @@ import sys
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,9 @@ from whoosh.util.numeric import byte_to_length
 from searchsvc.errors import IndexUnavailable
 from searchsvc.postings import read_postings
 from searchsvc.schema import NO_DATE
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -79,43 +83,57 @@ class Packed:
         return int(self.ids.nbytes + self.weights.nbytes) + 200
 
 
-@dataclass
-class PostingsCache:
+class ByteLRU(Generic[K, V]):
+    """A thread-safe LRU bounded by the bytes its values take, as `measure` counts them."""
+
+    def __init__(self, max_bytes: int, measure: Callable[[V], int]) -> None:
+        self.max_bytes = max_bytes
+        self.measure = measure
+        self.used = 0
+        self.items: OrderedDict[K, V] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """Return the value of a key, marking it recently used."""
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        """Remember a value (first one wins), evicting the least recently used beyond budget."""
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.used += self.measure(value)
+            while self.used > self.max_bytes and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.used -= self.measure(old)
+
+
+class PostingsCache(ByteLRU[tuple[str, str], Packed]):
     """A bounded LRU of decoded postings keyed by (field, term), held packed.
 
     At about 3 bytes a posting (8 unpacked), 48 MiB hold 2.7 times the postings the
     unpacked cache held; unpacking a hit costs a running sum, far below a decode.
     """
 
-    max_bytes: int = 48 * 1024 * 1024
-    used: int = 0
-    items: OrderedDict[tuple[str, str], Packed] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, max_bytes: int = 48 * 1024 * 1024) -> None:
+        super().__init__(max_bytes, lambda packed: packed.nbytes)
 
-    def get(self, key: tuple[str, str]) -> tuple[IntArray, FloatArray] | None:
-        """Return the cached postings of a key, marking them recently used."""
-        with self.lock:
-            value = self.items.get(key)
-            if value is None:
-                return None
-            self.items.move_to_end(key)
-        return value.unpack()
+    def postings(self, key: tuple[str, str]) -> tuple[IntArray, FloatArray] | None:
+        """Return the cached postings of a key, unpacked."""
+        packed = self.get(key)
+        return None if packed is None else packed.unpack()
 
-    def put(self, key: tuple[str, str], value: tuple[IntArray, FloatArray]) -> None:
-        """Remember postings, evicting the least recently used beyond the byte budget."""
-        packed = Packed.pack(*value)
-        with self.lock:
-            if key in self.items:
-                return
-            self.items[key] = packed
-            self.used += packed.nbytes
-            while self.used > self.max_bytes and len(self.items) > 1:
-                _, old = self.items.popitem(last=False)
-                self.used -= old.nbytes
+    def keep(self, key: tuple[str, str], value: tuple[IntArray, FloatArray]) -> None:
+        """Remember postings, packed."""
+        self.put(key, Packed.pack(*value))
 
 
-@dataclass
-class BodyCache:
+class BodyCache(ByteLRU[tuple[str, int], tuple[str, ...]]):
     """A bounded LRU of prepared stored bodies keyed by (form, docnum).
 
     Forms: "prepared" holds (normalized, folded); "loose" holds (folded loosely,).
@@ -125,29 +143,8 @@ class BodyCache:
     `snippets.MAX_BODY_CHARS` long, so a few MB hold hundreds of them.
     """
 
-    max_bytes: int = 12 * 1024 * 1024
-    used: int = 0
-    items: OrderedDict[tuple[str, int], tuple[str, ...]] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, key: tuple[str, int]) -> tuple[str, ...] | None:
-        """Return a cached prepared body, marking it recently used."""
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, int], value: tuple[str, ...]) -> None:
-        """Remember a prepared body, evicting the least recently used beyond the budget."""
-        with self.lock:
-            if key in self.items:
-                return
-            self.items[key] = value
-            self.used += _body_bytes(value)
-            while self.used > self.max_bytes and len(self.items) > 1:
-                _, old = self.items.popitem(last=False)
-                self.used -= _body_bytes(old)
+    def __init__(self, max_bytes: int = 12 * 1024 * 1024) -> None:
+        super().__init__(max_bytes, _body_bytes)
 
 
 def _body_bytes(value: tuple[str, ...]) -> int:
@@ -234,7 +231,7 @@ class Snapshot:
     def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return global docnums and weights of a term in a field (cached)."""
         key = (fieldname, term)
-        hit = self.cache.get(key)
+        hit = self.cache.postings(key)
         if hit is not None:
             return hit
         id_parts: list[Any] = []
@@ -255,7 +252,7 @@ class Snapshot:
             value = (np.concatenate(id_parts).astype(np.int32), np.concatenate(w_parts))
         else:
             value = (_EMPTY_IDS, _EMPTY_W)
-        self.cache.put(key, value)
+        self.cache.keep(key, value)
         return value
 
     def doc_frequency(self, fieldname: str, term: str) -> int:

@@ -138,8 +138,8 @@ def test_the_cache_packs_and_unpacks_exactly(ids: Any, weights: Any) -> None:
     """Cached postings come back with the same ids, weights and dtypes, however packed."""
     cache = PostingsCache(max_bytes=1 << 20)
     value = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32))
-    cache.put(("body_f", "x"), value)
-    got = cache.get(("body_f", "x"))
+    cache.keep(("body_f", "x"), value)
+    got = cache.postings(("body_f", "x"))
     assert got is not None
     assert got[0].dtype == np.int32 and got[1].dtype == np.float32
     assert np.array_equal(got[0], value[0]) and np.array_equal(got[1], value[1])
@@ -148,7 +148,7 @@ def test_the_cache_packs_and_unpacks_exactly(ids: Any, weights: Any) -> None:
 def test_long_lists_are_held_in_about_three_bytes_a_posting() -> None:
     """Ascending ids with small gaps and whole-number weights pack to uint16 and uint8."""
     cache = PostingsCache(max_bytes=1 << 20)
-    cache.put(("body_f", "x"), (_STEPS.astype(np.int32), np.ones(200, dtype=np.float32)))
+    cache.keep(("body_f", "x"), (_STEPS.astype(np.int32), np.ones(200, dtype=np.float32)))
     assert cache.used <= 200 * 3 + 200
 
 
@@ -157,6 +157,7 @@ def test_the_cache_evicts_beyond_its_budget() -> None:
     cache = PostingsCache(max_bytes=5000)
     big = (np.arange(0, 3000, 3, dtype=np.int32), np.ones(1000, dtype=np.float32))
     for term in ("a", "b", "c"):
-        cache.put(("body_f", term), big)
-    assert cache.get(("body_f", "a")) is None and cache.get(("body_f", "c")) is not None
+        cache.keep(("body_f", term), big)
+    assert cache.postings(("body_f", "a")) is None
+    assert cache.postings(("body_f", "c")) is not None
     assert cache.used <= 5000
