@@ -120,17 +120,24 @@ def test_worker_processes_build_the_same_index(tmp_path: Path) -> None:
     inline = indexer.build([src], tmp_path / "one", workers=1)
     pooled = indexer.build([src], tmp_path / "two", workers=2)
     assert (inline.workers, inline.segments) == (1, 1)
-    assert (pooled.workers, pooled.segments, pooled.indexed) == (2, 2, 250)
+    assert (pooled.workers, pooled.indexed) == (2, 250)
+    # Workers take batches from one queue: a worker still starting may get none (no segment).
+    assert pooled.segments in (1, 2)
     assert pooled.workers_peak_rss_mb > 0
     assert titles_with(tmp_path / "two", "alpha") == titles_with(tmp_path / "one", "alpha")
     assert not [p for p in (tmp_path / "two" / "gen-000001").iterdir() if p.is_dir()]
 
 
-def test_updates_change_and_merge_segments_written_by_the_build(tmp_path: Path) -> None:
+def test_updates_change_and_merge_segments_written_by_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Whoosh's own writer deletes from, and merges, the segments SegmentBuilder wrote."""
     src, index = tmp_path / "a.jsonl", tmp_path / "index"
-    write_archive(src, "a", "alpha", 250)  # two batches: one segment per worker
-    assert indexer.build([src], index, workers=2).segments == 2
+    write_archive(src, "a", "alpha", 250)
+    # A 0.5 MB postings budget makes the builder write these 250 articles as several segments.
+    monkeypatch.setattr(indexer, "LIMIT_MB", 0.5)
+    built = indexer.build([src], index, workers=1).segments
+    assert built >= 2
     lines = src.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].replace("alpha", "delta")
     src.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
@@ -144,7 +151,7 @@ def test_updates_change_and_merge_segments_written_by_the_build(tmp_path: Path) 
     assert len(titles_with(index, "alpha")) == 248
     assert titles_with(index, "bravo") == [f"m{n}-00000" for n in range(8)]
     live = gens.live_generation(index)
-    assert live is not None and len(windex.open_dir(str(live))._segments()) < 8
+    assert live is not None and len(windex.open_dir(str(live))._segments()) < built + 8
 
 
 def test_update_adds_changes_and_deletes(tmp_path: Path) -> None:
