@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc import text
 from searchsvc.archive import (
     TZ,
     Article,
@@ -32,8 +31,9 @@ from searchsvc.archive import (
     read_sources,
     sample_archive,
 )
+from searchsvc.archive.decode import DecodeError, decode_bytes
 from searchsvc.cli import main
-from searchsvc.decode import DecodeError, decode_bytes
+from searchsvc.vietnamese import text
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN = ROOT / "tests" / "data" / "broken"

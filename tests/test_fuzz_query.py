@@ -194,7 +194,7 @@ def timed_search(searcher: Any, request: Any) -> tuple[Any, float]:
 
 def run_searcher(index: Path, examples: int, seed: int | None = None) -> dict[str, Any]:
     """Feed hostile queries to Searcher.search; return inputs tried and the slowest time."""
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     searcher = Searcher(index)
     seen = {"inputs": 0, "slowest_s": 0.0}
@@ -226,7 +226,7 @@ PARAMS = st.fixed_dictionaries(
 
 def run_params(index: Path, examples: int, seed: int | None = None) -> dict[str, Any]:
     """Feed odd parameters with a plain query: only BadRequest may come out."""
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     searcher = Searcher(index)
     seen = {"inputs": 0, "bad_request": 0}

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from server import SEARCHSVC
 
 from searchsvc import archive
-from searchsvc import generations as gens
 from searchsvc.cli import main
+from searchsvc.store import generations as gens
 
 
 def write_archive(path: Path, prefix: str, marker: str, n: int) -> None:

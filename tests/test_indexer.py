@@ -16,9 +16,9 @@ import pytest
 from whoosh import index as windex
 from whoosh import query as wquery
 
-from searchsvc import generations as gens
-from searchsvc import indexer
 from searchsvc.errors import IndexBuildError, IndexLocked, IndexUnavailable
+from searchsvc.indexing import indexer
+from searchsvc.store import generations as gens
 
 TEXT = (
     "phường quảng an nhật tân tứ liên yên phụ thụy khuê bưởi xuân la ủy ban nhân dân quận "
@@ -267,7 +267,7 @@ def _python(code: str, *args: str | Path) -> subprocess.Popen[str]:
 HOLD_LOCK = """
     import sys, time
     from pathlib import Path
-    from searchsvc import generations
+    from searchsvc.store import generations
     with generations.writer_lock(Path(sys.argv[1]), "holder"):
         print("locked", flush=True)
         time.sleep(60)
@@ -290,7 +290,7 @@ def test_lock_of_a_killed_writer_does_not_block(small: Path, tmp_path: Path) -> 
 
 BUILD = """
     import sys
-    from searchsvc import indexer
+    from searchsvc.indexing import indexer
     if __name__ == "__main__":
         def show(p):
             print("progress", p.read, flush=True)
@@ -301,7 +301,7 @@ BUILD = """
 
 UPDATE = """
     import sys
-    from searchsvc import indexer
+    from searchsvc.indexing import indexer
     if __name__ == "__main__":
         def show(p):
             print("progress", p.read, flush=True)
@@ -436,8 +436,8 @@ def _cmdline(pid: int) -> bytes:
 def test_verification_catches_a_wrong_count_or_a_missing_article(
     small: Path, tmp_path: Path
 ) -> None:
-    from searchsvc import ingest
     from searchsvc.archive import Article
+    from searchsvc.indexing import ingest
 
     index = tmp_path / "index"
     indexer.build([small], index)

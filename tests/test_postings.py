@@ -12,9 +12,10 @@ from whoosh import fields
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
-from searchsvc import generations, indexer, updating
-from searchsvc.postings import decode, read_postings
-from searchsvc.snapshot import PostingsCache, open_snapshot
+from searchsvc.indexing import indexer, updating
+from searchsvc.store import generations
+from searchsvc.store.postings import decode, read_postings
+from searchsvc.store.snapshot import PostingsCache, open_snapshot
 
 
 def _stock(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:

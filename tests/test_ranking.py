@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.ranking import _has_phrase
-from searchsvc.snapshot import BodyCache
-from searchsvc.snippets import fold_loosely, prepare
+from searchsvc.searching.ranking import _has_phrase
+from searchsvc.searching.snippets import fold_loosely, prepare
+from searchsvc.store.snapshot import BodyCache
 
 _ALPHABET = "ab _-,.\n–x"
 _SEPARATOR = r"[\s\-–—/,;:.]+"

@@ -66,7 +66,7 @@ def test_every_good_article_is_indexed(built: dict[str, Any]) -> None:
     """Every article the reader accepts beside the bad sources can be fetched from the index."""
     assert "error" not in built, built["error"]
     from searchsvc.archive import read_sources
-    from searchsvc.search import Searcher
+    from searchsvc.searching import Searcher
 
     good = list(read_sources(built["sources"]))
     searcher = Searcher(built["index"])
@@ -85,7 +85,7 @@ def test_every_good_article_is_indexed(built: dict[str, Any]) -> None:
 def test_good_pages_are_found_by_their_titles(built: dict[str, Any]) -> None:
     """The hand-written good pages among the bad ones are found by searching their titles."""
     assert "error" not in built, built["error"]
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     searcher = Searcher(built["index"])
     for page in make_broken.GOOD_PAGES.values():

@@ -107,7 +107,7 @@ def documents(index: Path) -> int:
 
 def answers(index: Path, queries: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
     """Return, for each query, the total and the ids of the first 20 hits (fresh searcher)."""
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     searcher = Searcher(index)
     try:

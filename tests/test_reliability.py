@@ -318,7 +318,7 @@ def _kill_figures(
 
 def _update_check(index: Path, want_keep: Any, n_keep: int, n_change: int) -> list[str]:
     """Check a possibly half-updated index: readable, untouched answers, no lost or doubled doc."""
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     problems = []
     searcher = Searcher(index)
@@ -349,7 +349,7 @@ def kills_during_update(
     shutil.copytree(index, scratch)
     pristine = tmp / "pristine"
     shutil.copytree(index, pristine)
-    from searchsvc.search import Searcher, SearchRequest
+    from searchsvc.searching import Searcher, SearchRequest
 
     keep = Searcher(index).search(SearchRequest(query="kilo", per_page=100, sort="newest"))
     want_keep = (keep.total, [h.id for h in keep.hits])

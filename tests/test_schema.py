@@ -9,8 +9,8 @@ from pathlib import Path
 
 from whoosh import index
 
-from searchsvc import schema
 from searchsvc.archive import Article
+from searchsvc.store import schema
 
 
 def test_analyze_gives_folded_accented_pairs_and_numbers() -> None:
@@ -78,3 +78,16 @@ def test_schema_survives_pickling_into_an_index(tmp_path: Path) -> None:
     with again.searcher() as s:
         assert s.doc_frequency("title_a", "tây") == 1
         assert s.doc_frequency("body_p", "ho_tay") == 1
+
+
+def test_indexes_pickled_before_the_store_layout_still_load() -> None:
+    """A schema pickled under the old module name `searchsvc.schema` unpickles to today's."""
+    import pickle
+
+    from searchsvc.store.schema import TermCounts
+
+    new = pickle.dumps(TermCounts("folded"), protocol=2)
+    old = new.replace(b"searchsvc.store.schema", b"searchsvc.schema")
+    assert old != new
+    loaded = pickle.loads(old)
+    assert isinstance(loaded, TermCounts) and loaded.kind == "folded"

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import indexer, text
 from searchsvc.archive import Article, read_sources, sample_archive
 from searchsvc.config import Settings
 from searchsvc.errors import BadRequest, NotFound
-from searchsvc.search import Searcher, SearchRequest, SearchResult, parse_date
+from searchsvc.indexing import indexer
+from searchsvc.searching import Searcher, SearchRequest, SearchResult, parse_date
+from searchsvc.vietnamese import text
 
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -394,7 +395,7 @@ def test_search_after_an_update_that_changed_an_article(tmp_path: Path) -> None:
 
 
 def test_long_unbroken_text_indexes_in_linear_time() -> None:
-    from searchsvc import schema
+    from searchsvc.store import schema
 
     started = time.perf_counter()
     schema.analyze("a" * 100_000 + " 45/KH-UBND")

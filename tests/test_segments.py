@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from searchsvc import archive, schema, writers
-from searchsvc.segments import SegmentBuilder
+from searchsvc import archive
+from searchsvc.indexing import writers
+from searchsvc.indexing.segments import SegmentBuilder
+from searchsvc.store import schema
 
 TERM_STATS = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
 

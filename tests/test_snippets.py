@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.snippets import TARGET, _best_window
+from searchsvc.searching.snippets import TARGET, _best_window
 
 
 def _reference(spans: list[tuple[int, int, str]], length: int) -> int:

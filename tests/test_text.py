@@ -1,4 +1,4 @@
-"""Tests for searchsvc.text (and the syllable model behind it): examples and properties."""
+"""Tests for vietnamese.text (and the syllable model behind it): examples and properties."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc import syllable
-from searchsvc.text import (
+from searchsvc.vietnamese import syllable
+from searchsvc.vietnamese.text import (
     Token,
     abbreviations,
     accent_key,
@@ -289,7 +289,7 @@ def test_term_unifies_number_spellings() -> None:
 
 def test_core_does_not_import_web_or_cli() -> None:
     code = (
-        "import sys, searchsvc.text, searchsvc.syllable\n"
+        "import sys, searchsvc.vietnamese.text, searchsvc.vietnamese.syllable\n"
         "print('flask' in sys.modules, 'click' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

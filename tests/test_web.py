@@ -84,7 +84,7 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build a real index of the small archive above."""
-    from searchsvc import indexer
+    from searchsvc.indexing import indexer
 
     root = tmp_path_factory.mktemp("web")
     source = root / "archive.jsonl"

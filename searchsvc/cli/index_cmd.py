@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from searchsvc import indexer
 from searchsvc.archive import Rejection
 from searchsvc.cli import main
 from searchsvc.errors import SearchError
+from searchsvc.indexing import indexer
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""`searchsvc search` and `searchsvc eval`: a thin shell over searchsvc.search."""
+"""`searchsvc search` and `searchsvc eval`: a thin shell over searchsvc.searching."""
 
 from __future__ import annotations
 
@@ -17,8 +17,15 @@ import click
 from searchsvc import config
 from searchsvc.cli import main
 from searchsvc.errors import SearchError
-from searchsvc.evaluation import evaluate, read_queries
-from searchsvc.search import SORTS, Searcher, SearchRequest, SearchResult, parse_date
+from searchsvc.searching import (
+    SORTS,
+    Searcher,
+    SearchRequest,
+    SearchResult,
+    evaluate,
+    parse_date,
+    read_queries,
+)
 
 _TAG = re.compile(r"<[^>]*>")
 EXPORT_FIELDS = ("id", "published", "category", "title", "url", "score", "snippet")

@@ -10,9 +10,9 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from searchsvc import live
 from searchsvc.cli import main
 from searchsvc.config import default_index_dir
+from searchsvc.searching import locate
 from searchsvc.web import create_app
 
 
@@ -71,7 +71,7 @@ def check_index(index: Path) -> None:
     The master must not open a Searcher: it starts warm-up threads holding locks, and the
     workers forked while a lock is held would wait for it forever.
     """
-    if live.locate(index) is None:
+    if locate(index) is None:
         raise click.ClickException(
             f"no index in {index}. Build one first: searchsvc index build --index {index}"
         )

@@ -1,6 +1,6 @@
 """The web layer: `create_app()` builds the Flask app with the JSON API and the search page.
 
-Only presents what `searchsvc.search` returns; nothing here writes to the index.
+Only presents what `searchsvc.searching` returns; nothing here writes to the index.
 """
 
 from __future__ import annotations

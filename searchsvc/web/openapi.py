@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from searchsvc import __version__
-from searchsvc.search import MAX_PAGE, MAX_PER_PAGE, SORTS
+from searchsvc.searching import MAX_PAGE, MAX_PER_PAGE, SORTS
 from searchsvc.web.params import ID_PATTERN, MAX_SUGGEST, MAX_YEAR, MIN_YEAR
 
 Schema = dict[str, Any]

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
-from searchsvc import text
 from searchsvc.errors import BadRequest, SearchError
-from searchsvc.search import FacetValue, SearchRequest, SearchResult
+from searchsvc.searching import FacetValue, SearchRequest, SearchResult
+from searchsvc.vietnamese import text
 from searchsvc.web import params, present
 from searchsvc.web.api import checked_id
 from searchsvc.web.state import run_search, searcher

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from searchsvc.errors import BadRequest
-from searchsvc.search import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from searchsvc.searching import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,200}$"  # the ids searchsvc.archive gives articles

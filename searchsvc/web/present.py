@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from searchsvc.search import FacetValue, Hit, SearchResult
+from searchsvc.searching import FacetValue, Hit, SearchResult
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 _MARK = re.compile(r"</?mark>")

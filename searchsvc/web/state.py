@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from searchsvc.config import Settings
 from searchsvc.errors import SearchError
-from searchsvc.search import Searcher, SearchRequest, SearchResult, Understood
+from searchsvc.searching import Searcher, SearchRequest, SearchResult, Understood
 from searchsvc.web.params import empty_range
 from searchsvc.web.security import RateLimiter
 

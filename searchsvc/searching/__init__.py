@@ -1,0 +1,44 @@
+"""Searching: query understanding, ranking, facets, snippets, completions, spelling.
+
+Fifth stage, beside `indexing` (never imports it): reads the live generation through `store`
+and returns plain values. Public: `Searcher` (`search`, `suggest`, `article`, `stats`), the
+values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
+`SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `parse_date`, `locate` (the live generation of an index
+directory), and `evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
+`query` (understand) -> `ranking` (match and score over the snapshot) -> `facets`,
+`snippets` -> `search` (the page); `live` keeps the generation open, `suggest` and `spelling`
+complete and correct what is typed.
+"""
+
+from searchsvc.searching.evaluation import EvalQuery, Metrics, evaluate, read_queries
+from searchsvc.searching.live import locate
+from searchsvc.searching.search import Searcher
+from searchsvc.searching.values import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    SORTS,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    Understood,
+    parse_date,
+)
+
+__all__ = [
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "SORTS",
+    "EvalQuery",
+    "FacetValue",
+    "Hit",
+    "Metrics",
+    "SearchRequest",
+    "SearchResult",
+    "Searcher",
+    "Understood",
+    "evaluate",
+    "locate",
+    "parse_date",
+    "read_queries",
+]

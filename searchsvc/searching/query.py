@@ -1,0 +1,279 @@
+"""Query understanding: forgiving syntax, accents, document numbers, abbreviations, Telex.
+
+Raw visitor text becomes a `ParsedQuery`: clauses that must all match (each a set of
+alternatives), exclusions, and what was understood. Nothing here raises on user input.
+Syntax: `"quoted phrase"`, `-word`, `-"phrase"`, `a OR b`, `title:word`, `title:"phrase"`;
+a stray quote runs to the end, `AND` alone is ignored, other punctuation is a separator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from searchsvc.store.schema import docnum_terms, word_forms
+from searchsvc.vietnamese import text
+
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 12
+EXPANSION_WEIGHT = 0.8  # an abbreviation's expansion (or the reverse) ranks below exact
+_SYNTAX = re.compile(r'(-?)((?:title|tieu_?de):)?(?:"([^"]*)"?|([^\s"]+))', re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One query word: folded form, and its accent key when typed with diacritics."""
+
+    folded: str
+    accent: str | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a clause can match: all words (and, for a phrase, all their pairs)."""
+
+    words: tuple[Word, ...]
+    phrase: bool = False
+    docnum: str | None = None
+    weight: float = 1.0
+    title_only: bool = False
+    verify: bool = False  # a quoted phrase: also check stored text beyond the indexed lead
+    gaps: int = 0  # pairs a phrase may miss (an expansion written with a comma inside)
+
+    def pairs(self) -> list[str]:
+        """Return the adjacent-pair terms of the words."""
+        w = [x.folded for x in self.words]
+        return [f"{a}_{b}" for a, b in itertools.pairwise(w)]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A required part of the query: matches when any alternative matches."""
+
+    alternatives: tuple[Alternative, ...]
+    label: str
+
+
+@dataclass
+class ParsedQuery:
+    """The query as understood."""
+
+    clauses: list[Clause] = field(default_factory=list)
+    excluded: list[Alternative] = field(default_factory=list)
+    searched: str = ""
+    telex: str | None = None
+    expansions: list[str] = field(default_factory=list)
+    excluded_labels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def highlight_terms(self) -> list[str]:
+        """Return the folded words worth marking in a snippet."""
+        seen: dict[str, None] = {}
+        for clause in self.clauses:
+            for alt in clause.alternatives:
+                for w in alt.words:
+                    seen.setdefault(w.folded, None)
+        return list(seen)
+
+
+def make_word(raw: str) -> Word:
+    """Return the Word for one raw word, keeping the accent key only when it has diacritics."""
+    folded, accent = word_forms(raw.lower())
+    return Word(folded, accent if accent != folded else None)
+
+
+def _words(raw: str) -> tuple[Word, ...]:
+    """Return the words of a piece of normalized text."""
+    return tuple(make_word(w) for w in _WORD.findall(raw) if text.fold(w))
+
+
+def _token_alternatives(raw: str, quoted: bool, title_only: bool) -> list[Alternative]:
+    """Return the alternatives of one bare or quoted token (empty when it has no words)."""
+    words = _words(raw)
+    if not words:
+        return []
+    if len(words) == 1:
+        return [Alternative(words, title_only=title_only)]
+    alts = [Alternative(words, phrase=True, title_only=title_only, verify=quoted)]
+    nums = docnum_terms(raw)
+    if not quoted and len(nums) == 1 and _words(nums[0]) == tuple(w for w in words):
+        alts.insert(0, Alternative(words, docnum=nums[0], title_only=title_only))
+    return alts
+
+
+def _split_bare(raw: str) -> list[str]:
+    """Split a bare token into document-number pieces and plain words."""
+    nums = docnum_terms(raw)
+    if nums and len(nums) == 1 and text.fold(raw).strip(".,;:!?()[]{}'\"") == nums[0]:
+        return [raw]
+    return _WORD.findall(raw) if not nums else [raw]
+
+
+def parse_syntax(query: str) -> ParsedQuery:
+    """Parse normalized query text into clauses and exclusions, forgivingly."""
+    parsed = ParsedQuery(searched=query)
+    pending_or = False
+    for m in _SYNTAX.finditer(query):
+        neg, scope, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if bare is not None and not neg and not scope and bare in ("OR", "||", "|"):
+            pending_or = bool(parsed.clauses)
+            continue
+        if bare is not None and not neg and not scope and bare in ("AND", "&&", "+"):
+            continue
+        pieces = [quoted] if quoted is not None else _split_bare(bare or "")
+        for piece in pieces:
+            alts = _token_alternatives(piece, quoted is not None, bool(scope))
+            if not alts:
+                continue
+            if neg:
+                parsed.excluded.extend(a for a in alts if a.docnum is None)
+                parsed.excluded_labels.append(piece)
+            elif pending_or:
+                last = parsed.clauses[-1]
+                parsed.clauses[-1] = Clause(
+                    last.alternatives + tuple(alts), f"{last.label} OR {piece}"
+                )
+            else:
+                parsed.clauses.append(Clause(tuple(alts), piece))
+            pending_or = False
+    return parsed
+
+
+def _word_count(parsed: ParsedQuery) -> int:
+    """Return how many words the clauses hold."""
+    return sum(max(len(a.words) for a in c.alternatives) for c in parsed.clauses)
+
+
+def _limit(parsed: ParsedQuery) -> None:
+    """Keep at most MAX_WORDS words of clauses, noting a cut."""
+    kept: list[Clause] = []
+    count = 0
+    for clause in parsed.clauses:
+        size = max(len(a.words) for a in clause.alternatives)
+        if count + size > MAX_WORDS:
+            parsed.notes.append(f"Chỉ tìm {MAX_WORDS} từ đầu tiên của truy vấn.")
+            break
+        kept.append(clause)
+        count += size
+    parsed.clauses = kept
+    parsed.excluded = parsed.excluded[:MAX_WORDS]
+
+
+def _single_word(clause: Clause) -> Word | None:
+    """Return the word of a clause that is one plain word, else None."""
+    alts = clause.alternatives
+    if len(alts) == 1 and len(alts[0].words) == 1 and not alts[0].title_only:
+        return alts[0].words[0]
+    return None
+
+
+def _unaccented(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Drop accent keys: accents the visitor did not type express no preference."""
+    return tuple(Word(w.folded) for w in words)
+
+
+def _expand_abbreviations(parsed: ParsedQuery) -> None:
+    """Let an abbreviation match its expansions and a spelled-out phrase its abbreviation."""
+    table = text.abbreviations()
+    out: list[Clause] = []
+    i = 0
+    clauses = parsed.clauses
+    while i < len(clauses):
+        merged = _merge_phrase(parsed, clauses, i)
+        if merged is not None:
+            clause, used = merged
+            out.append(clause)
+            i += used
+            continue
+        clause = clauses[i]
+        key = " ".join(text.fold(clause.label).split())
+        extra: list[Alternative] = []
+        if len(clause.alternatives) <= 2 and key in table:
+            for expansion in table[key]:
+                words = _unaccented(_words(text.normalize(expansion)))
+                if words:
+                    extra.append(_expansion(words))
+                    parsed.expansions.append(expansion)
+        out.append(Clause(clause.alternatives + tuple(extra), clause.label))
+        i += 1
+    parsed.clauses = out
+
+
+def _expansion(words: tuple[Word, ...]) -> Alternative:
+    """Return an abbreviation's spelled-out form as a phrase that tolerates one punctuation gap.
+
+    Officials write `phòng cháy, chữa cháy` and `kinh tế - xã hội`: pairs are not indexed across
+    punctuation, so a phrase of three or more words may miss one of its pairs.
+    """
+    long = len(words) > 2
+    return Alternative(words, len(words) > 1, weight=EXPANSION_WEIGHT, verify=long, gaps=int(long))
+
+
+def _merge_phrase(parsed: ParsedQuery, clauses: list[Clause], i: int) -> tuple[Clause, int] | None:
+    """Merge clauses i.. spelling out a known phrase into one clause with its abbreviations."""
+    table = text.phrases()
+    for size in range(min(8, len(clauses) - i), 1, -1):
+        words = [_single_word(c) for c in clauses[i : i + size]]
+        if any(w is None for w in words):
+            continue
+        plain = tuple(w for w in words if w is not None)
+        key = " ".join(w.folded for w in plain)
+        if key not in table:
+            continue
+        alts = [Alternative(plain)]
+        for abbrev in table[key]:
+            for alt in _token_alternatives(text.normalize(abbrev), False, False):
+                bare = _unaccented(alt.words)
+                alts.append(Alternative(bare, alt.phrase, alt.docnum, EXPANSION_WEIGHT))
+            parsed.expansions.append(abbrev)
+        label = " ".join(c.label for c in clauses[i : i + size])
+        return Clause(tuple(alts), label), size
+    return None
+
+
+def _with_telex(parsed: ParsedQuery, telex: ParsedQuery) -> ParsedQuery:
+    """Search the Telex reading, keeping each original word as an alternative when aligned."""
+    if len(telex.clauses) != len(parsed.clauses):
+        return telex
+    merged = [
+        Clause(t.alternatives + o.alternatives, t.label) if t != o else t
+        for t, o in zip(telex.clauses, parsed.clauses, strict=True)
+    ]
+    telex.clauses = merged
+    return telex
+
+
+def _telex_words(query: str) -> str | None:
+    """Return a query with each Telex-typed word converted, when the whole is not Telex.
+
+    Mixed queries (`Hernan Crespo vux khis mowis`) keep their foreign words as typed.
+    """
+    words = query.split(" ")
+    out = []
+    for word in words:
+        converted = text.from_telex(word + " " + word) if len(word) > 1 else None
+        out.append(converted.split(" ")[0] if converted else word)
+    changed = sum(a != b for a, b in zip(out, words, strict=True))
+    return " ".join(out) if changed >= 2 else None
+
+
+def understand(raw: str) -> ParsedQuery:
+    """Turn raw visitor text into a ParsedQuery; never raises on any string."""
+    query = " ".join(text.normalize(raw or "").split())
+    notes: list[str] = []
+    if len(query) > MAX_QUERY_CHARS:
+        query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
+        notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
+    parsed = parse_syntax(query)
+    telex = text.from_telex(query) or _telex_words(query)
+    if telex and telex != query:
+        reading = parse_syntax(telex)
+        parsed = _with_telex(parsed, reading)
+        parsed.telex = telex
+        parsed.searched = telex
+    _limit(parsed)
+    _expand_abbreviations(parsed)
+    parsed.notes = notes + parsed.notes
+    return parsed

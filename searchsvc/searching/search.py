@@ -1,0 +1,306 @@
+"""Query understanding, ranking, facets and snippets, returning plain values.
+
+The web layer and the CLI only present these values. Never imports flask or click.
+Facet convention: a facet's counts apply every filter except its own (the category facet
+ignores the chosen category, the year facet the chosen year), so each value's count is what
+clicking it would give; months are counted under all filters. With no category (year)
+filter the category (year) counts add up to the total of articles that have one.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from searchsvc import config
+from searchsvc.errors import NotFound
+from searchsvc.searching import facets, spelling
+from searchsvc.searching.live import LiveIndex, built_at
+from searchsvc.searching.query import ParsedQuery, understand
+from searchsvc.searching.ranking import WEIGHTS, Scored, Scorer, refine_adjacency, score_query
+from searchsvc.searching.snippets import make_snippet
+from searchsvc.searching.values import (
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    Understood,
+    validate,
+)
+from searchsvc.store.schema import NO_DATE, VN_TZ
+from searchsvc.store.snapshot import BoolArray, Snapshot
+from searchsvc.vietnamese import text
+
+RESULT_CACHE_SIZE = 1024
+REFINE_POOL = 10  # best matches checked for query pairs adjacent beyond the indexed lead
+
+
+def _day_minutes(day: date, end: bool = False) -> int:
+    """Return the minutes-since-epoch column value at the start (or end) of a day."""
+    start = (day - date(1970, 1, 1)).days * 1440
+    return start + 1439 if end else start
+
+
+def _iso(value: Any) -> str | None:
+    """Return the ISO 8601 form (with +07:00) of a stored naive local datetime."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=VN_TZ).isoformat()
+    return None
+
+
+def _filters(snap: Snapshot, request: SearchRequest) -> dict[str, BoolArray]:
+    """Return one mask per active filter."""
+    out: dict[str, BoolArray] = {}
+    if request.category:
+        wanted = text.fold(text.normalize(request.category)).strip()
+        codes = [i for i, c in enumerate(snap.categories) if text.fold(c).strip() == wanted]
+        out["category"] = np.isin(snap.category, codes)
+    if request.year is not None:
+        out["year"] = snap.year == request.year
+    if request.date_from or request.date_to:
+        lo = _day_minutes(request.date_from) if request.date_from else -(2**31) + 1
+        hi = _day_minutes(request.date_to, end=True) if request.date_to else 2**31 - 1
+        out["date"] = (snap.minutes >= lo) & (snap.minutes <= hi)
+    return out
+
+
+def _combine(snap: Snapshot, masks: dict[str, BoolArray], skip: str = "") -> BoolArray:
+    """Return the AND of the filter masks except one."""
+    out = np.ones(snap.n, dtype=np.bool_)
+    for name, mask in masks.items():
+        if name != skip:
+            out &= mask
+    return out
+
+
+def _facets(
+    snap: Snapshot, scored: Scored, masks: dict[str, BoolArray], request: SearchRequest
+) -> dict[str, list[FacetValue]]:
+    """Count the category and year facets (own filter excluded) and months in a chosen year."""
+    out: dict[str, list[FacetValue]] = {}
+    for facet, own in ((facets.CATEGORY, "category"), (facets.YEAR, "year")):
+        mask = scored.qmatch & _combine(snap, masks, own)
+        out[facet.name] = [FacetValue(v, c) for v, c in facet.counts(snap, mask)]
+    if request.year is not None:
+        counts = facets.MONTH.counts(snap, scored.match)
+        out["month"] = [FacetValue(v, c) for v, c in counts]
+    return out
+
+
+def _top(snap: Snapshot, scored: Scored, sort: str, k: int) -> Any:
+    """Return the docnums of the k best matches in the requested order."""
+    idx = np.flatnonzero(scored.match)
+    # Keys are computed for the matches only (the same values, element by element).
+    raw_minutes = snap.minutes[idx]
+    minutes = raw_minutes.astype(np.float64)
+    dated = raw_minutes != NO_DATE
+    score = scored.score[idx].astype(np.float64)
+    if sort == "newest":
+        primary, secondary = np.where(dated, minutes, -np.inf), score
+    elif sort == "oldest":
+        primary, secondary = np.where(dated, -minutes, -np.inf), score
+    else:  # exact accents first (a tier), then score
+        primary = scored.tier[idx].astype(np.float64) * 1e6 + score
+        secondary = np.where(dated, minutes, -np.inf)
+    if len(idx) > k:
+        keep = primary >= primary[np.argpartition(-primary, k - 1)[k - 1]]
+        idx, primary, secondary = idx[keep], primary[keep], secondary[keep]
+    order = np.lexsort((idx, -secondary, -primary))
+    return idx[order][:k]
+
+
+class ResultCache:
+    """An LRU of recent results keyed by (generation token, request); cleared on a switch.
+
+    Results are kept pickled: about 5 KB each instead of about 16 KB as objects, so a cache
+    that holds a site's daily head of queries costs a few MB per worker.
+    """
+
+    def __init__(self, size: int = RESULT_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, SearchRequest], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, SearchRequest]) -> SearchResult | None:
+        """Return a cached result, marking it recently used."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+        result: SearchResult = pickle.loads(found)
+        return result
+
+    def put(self, key: tuple[str, SearchRequest], result: SearchResult) -> None:
+        """Remember a result, forgetting the least recently used beyond the size."""
+        packed = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._items[key] = packed
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every result."""
+        with self._lock:
+            self._items.clear()
+
+
+class Searcher:
+    """Answers searches against the live generation of an index directory; reloads on switch.
+
+    The generation token is checked at most every `reload_interval_s`; a new generation is
+    opened beside the old one, which keeps serving requests already running.
+    """
+
+    def __init__(
+        self, index_dir: Path, settings: config.Settings | None = None, warm: bool = True
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings or config.Settings(index=self.index_dir)
+        self._results = ResultCache()
+        self.weights = WEIGHTS
+        self._live = LiveIndex(
+            self.index_dir, self.settings.reload_interval_s, warm, self._results.clear
+        )
+
+    def close(self) -> None:
+        """Release the open index files (a later call reopens them)."""
+        self._live.close()
+        self._results.clear()
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Run one search."""
+        started = time.perf_counter()
+        validate(request)
+        loaded = self._live.current()
+        key = (loaded.snap.token, request)
+        cached = self._results.get(key)
+        if cached is not None:
+            return _retimed(cached, started)
+        result = self._run(loaded.snap, request, started)
+        if not result.partial:
+            self._results.put(key, result)
+        return result
+
+    def _run(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResult:
+        """Search one snapshot without the result cache."""
+        budget = self.settings.query_budget_ms / 1000
+        parsed = understand(request.query)
+        scorer = Scorer(snap, self.weights, deadline=started + budget)
+        masks = _filters(snap, request)
+        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+        total = int(np.count_nonzero(scored.match))
+        sort = request.sort if parsed.clauses else _browse_sort(request.sort)
+        k = request.page * request.per_page
+        top = _top(snap, scored, sort, k)
+        if sort == "relevance" and scored.pairs and len(top):
+            pool = [int(d) for d in _top(snap, scored, sort, REFINE_POOL)]
+            if refine_adjacency(scorer, scored, pool):
+                top = _top(snap, scored, sort, k)
+        top = top[(request.page - 1) * request.per_page :]
+        hits = [_hit(scorer, int(d), float(scored.score[d]), parsed) for d in top]
+        did_you_mean = None
+        if (total < 3 or scored.fallback) and parsed.clauses and not scored.partial:
+            strict_total = 0 if scored.fallback else total
+            did_you_mean = spelling.correct(snap, parsed, request, strict_total, scorer)
+        return SearchResult(
+            query=request.query,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            hits=hits,
+            facets=_facets(snap, scored, masks, request),
+            understood=_understood(parsed, scored.fallback),
+            did_you_mean=did_you_mean,
+            took_ms=(time.perf_counter() - started) * 1000,
+            partial=scored.partial,
+        )
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Return completions for what a visitor is typing."""
+        if not isinstance(prefix, str) or not prefix.strip():
+            return []
+        limit = max(0, min(int(limit), 50))
+        return self._live.current().get_suggester().suggest(prefix, limit)
+
+    def article(self, article_id: str) -> dict[str, object]:
+        """Return the full stored article; raise NotFound for an unknown id."""
+        snap = self._live.current().snap
+        docnum = _docnum_of(snap, str(article_id))
+        if docnum is None:
+            raise NotFound(f"no article with id {str(article_id)[:80]!r}")
+        stored = snap.stored(docnum)
+        return {
+            "id": stored.get("id"),
+            "title": stored.get("title") or "",
+            "body": stored.get("body") or "",
+            "url": stored.get("url"),
+            "published": _iso(stored.get("published")),
+            "category": stored.get("category") or None,
+            "views": stored.get("views"),
+            "source": stored.get("source") or "",
+        }
+
+    def stats(self) -> dict[str, object]:
+        """Return documents, generation and built-at of the loaded index."""
+        snap = self._live.current().snap
+        return {
+            "documents": int(np.count_nonzero(snap.live)),
+            "generation": snap.path.name,
+            "built_at": built_at(snap.path),
+            "categories": list(snap.categories),
+        }
+
+
+def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
+    """Return the Hit of one document with its snippet."""
+    stored = scorer.stored(docnum)
+    return Hit(
+        id=str(stored.get("id", "")),
+        title=str(stored.get("title") or ""),
+        url=stored.get("url"),
+        published=_iso(stored.get("published")),
+        category=stored.get("category") or None,
+        score=round(score, 4),
+        snippet=make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum)),
+    )
+
+
+def _browse_sort(sort: str) -> str:
+    """Return the order of a query without words: relevance means newest."""
+    return "newest" if sort == "relevance" else sort
+
+
+def _retimed(result: SearchResult, started: float) -> SearchResult:
+    """Return a cached result with this request's time."""
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(**{**result.__dict__, "took_ms": took})
+
+
+def _understood(parsed: ParsedQuery, fallback: bool) -> Understood:
+    """Return the public form of what the query was read as."""
+    return Understood(
+        searched=parsed.searched,
+        telex=parsed.telex,
+        expansions=list(dict.fromkeys(parsed.expansions)),
+        fallback=fallback,
+        excluded=list(parsed.excluded_labels),
+        notes=list(parsed.notes),
+    )
+
+
+def _docnum_of(snap: Snapshot, article_id: str) -> int | None:
+    """Return the live docnum of an article id, or None."""
+    if not article_id or len(article_id) > 500:
+        return None
+    for docnum in snap.document_numbers(article_id):
+        if snap.live[docnum]:
+            return int(docnum)
+    return None
