@@ -556,3 +556,27 @@ def test_cli_subprocess_prints_json_and_fails_on_a_rejection() -> None:
     )
     assert f"rejected: {BROKEN / 'empty.txt'}: empty file" in done.stderr
     assert "3 accepted, 1 rejected" in done.stderr
+
+
+def test_cli_reports_broken_json_by_the_files_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        '{"id": "a", "body": "Một."}\n\n'
+        '{"id": "b", "body": "Hai."\n'  # the closing brace is missing
+        '{"id": "c", "bodi" "Ba."}\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("searchsvc")), "archive", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    end = "at column 27, the end of the line"
+    assert f"rejected: {path}:3: not valid JSON: Expecting ',' delimiter {end}" in lines
+    assert f"rejected: {path}:4: not valid JSON: Expecting ':' delimiter at column 20" in lines
+    assert "char" not in done.stderr and "line 2" not in done.stderr
+    assert "  rejected 2x: not valid JSON" in done.stdout

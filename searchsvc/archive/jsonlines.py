@@ -91,12 +91,15 @@ def _numbered_lines(stream: io.BufferedIOBase) -> Iterator[tuple[int, bytes | No
 def _read_record(raw: bytes, where: str, number: int) -> Iterator[Article | Rejection]:
     """Yield the article of one JSON Lines record and its warnings, or its rejection."""
     try:
-        record = json.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+        record = json.loads(raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n"))
     except UnicodeDecodeError as exc:
         yield Rejection(where, f"not valid UTF-8 (at byte {exc.start})", number)
         return
     except RecursionError:
         yield Rejection(where, "not a record: JSON nested too deeply", number)
+        return
+    except json.JSONDecodeError as exc:
+        yield Rejection(where, f"not valid JSON: {_json_problem(exc)}", number)
         return
     except ValueError as exc:
         yield Rejection(where, f"not valid JSON: {exc}", number)
@@ -109,6 +112,13 @@ def _read_record(raw: bytes, where: str, number: int) -> Iterator[Article | Reje
         return
     yield from (Rejection(where, w, number, warning=True) for w in warnings)
     yield article
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """Return what the decoder found wrong and where in the line (the file's line is apart)."""
+    # The decoder's own "line 2 column 1 (char 57)" counts within the record, not the file.
+    end = ", the end of the line" if exc.pos >= len(exc.doc) else ""
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}{end}"
 
 
 def record_article(record: Any, source: str, warnings: list[str]) -> Article:
