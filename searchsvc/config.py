@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -27,6 +28,8 @@ class Settings:
     reload_interval_s: float = 2.0
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (web, rate limit).
     proxy_count: int = 0
+    # The site's canonical address (scheme, host, optional path) for absolute links; never Host.
+    public_url: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,7 +57,23 @@ def _convert(name: str, raw: str) -> object:
         return int(raw)
     if name == "reload_interval_s":
         return float(raw)
+    if name == "public_url":
+        return public_url(raw)
     return raw
+
+
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?")
+
+
+def public_url(raw: str) -> str:
+    """Return a canonical site address without its trailing slash; raise ValueError if unfit."""
+    value = raw.strip().rstrip("/")
+    if value and not _PUBLIC_URL.fullmatch(value):
+        raise ValueError(
+            f"SEARCHSVC_PUBLIC_URL must look like https://host[:port][/path] "
+            f"(no query, no fragment), not {raw[:100]!r}"
+        )
+    return value
 
 
 def default_index_dir() -> Path:

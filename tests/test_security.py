@@ -481,3 +481,73 @@ def test_security_headers_on_every_answer(client: FlaskClient, site: dict[str, A
         assert "default-src 'self'" in csp and "frame-ancestors" in csp, (path, csp)
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, csp
         assert headers.get("X-Content-Type-Options") == "nosniff"
+
+
+# ---------------------------------------------------------------- the Host header
+
+EVIL_HOST = "evil.example"
+PUBLIC = "https://timkiem.tayho.hanoi.gov.vn"
+
+
+def host_paths(site: dict[str, Any]) -> list[str]:
+    """Return paths that redirect, link or answer errors, where a Host could leak in."""
+    first = site["ids"][0]
+    return [
+        "/api//search?q=x",
+        "//api//suggest?q=x",
+        "/static//search.js",
+        f"/articles/{first}",
+        f"/articles//{first}?q={MARK}",
+        f"/api/articles/{first}",
+        f"/?q={MARK}",
+        "/",
+        f"/api/search?q={MARK}",
+        "/nowhere",
+        "/api/openapi.json",
+    ]
+
+
+def test_host_header_never_reaches_links_or_redirects(site: dict[str, Any]) -> None:
+    """Host: evil.example appears in no header or body; redirects are relative (issue 15)."""
+    client = make_app(site).test_client()
+    redirects = 0
+    for path in host_paths(site):
+        response = client.get(path, headers={"Host": EVIL_HOST})
+        assert EVIL_HOST not in str(response.headers), (path, response.headers)
+        assert EVIL_HOST not in response.get_data(as_text=True), path
+        location = response.headers.get("Location")
+        if location is not None:
+            redirects += 1
+            assert location.startswith("/") and not location.startswith("//"), location
+    assert redirects >= 2
+    assert client.get("/api//search?q=x").headers["Location"] == "/api/search?q=x"
+    page = client.get(f"/articles/{site['ids'][0]}", headers={"Host": EVIL_HOST})
+    assert f'<a href="/articles/{site["ids"][0]}">' in page.get_data(as_text=True)
+
+
+def test_public_url_makes_permalinks_and_redirects_canonical(site: dict[str, Any]) -> None:
+    """With SEARCHSVC_PUBLIC_URL, permalinks and redirects use it whatever Host says."""
+    client = make_app(site, public_url=PUBLIC + "/").test_client()
+    first = site["ids"][0]
+    page = client.get(f"/articles/{first}", headers={"Host": EVIL_HOST}).get_data(as_text=True)
+    assert f'<a href="{PUBLIC}/articles/{first}">{PUBLIC}/articles/{first}</a>' in page
+    moved = client.get("/api//search?q=x", headers={"Host": EVIL_HOST})
+    assert moved.status_code == 308
+    assert moved.headers["Location"] == f"{PUBLIC}/api/search?q=x"
+    for path in host_paths(site):
+        response = client.get(path, headers={"Host": EVIL_HOST})
+        assert EVIL_HOST not in str(response.headers) + response.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize(
+    "bad", ["evil.example", "javascript:alert(1)", "https://x.example/?a=1", "https://x#y", "//x"]
+)
+def test_public_url_must_be_an_address(site: dict[str, Any], bad: str) -> None:
+    """A public URL that is not http(s)://host[:port][/path] stops the app with a message."""
+    from searchsvc.web import create_app
+
+    with pytest.raises(ValueError, match="SEARCHSVC_PUBLIC_URL"):
+        create_app({"index": site["index"], "public_url": bad})
+    done = cli("serve", "--index", site["index"], "--port", "1", env={"SEARCHSVC_PUBLIC_URL": bad})
+    assert done.returncode == 1 and "SEARCHSVC_PUBLIC_URL" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

@@ -11,7 +11,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from searchsvc.cli import main
-from searchsvc.config import default_index_dir
+from searchsvc.config import Settings, default_index_dir
 from searchsvc.searching import locate
 from searchsvc.web import create_app
 
@@ -77,6 +77,14 @@ def check_index(index: Path) -> None:
         )
 
 
+def check_settings() -> None:
+    """Raise ClickException for a SEARCHSVC_* setting that cannot be read (before any fork)."""
+    try:
+        Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command()
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -88,6 +96,7 @@ def serve(index: Path | None, host: str, port: int, workers: int, threads: int, 
     """Serve the search page and the JSON API."""
     index = index or default_index_dir()
     check_index(index)
+    check_settings()
     if dev:
         create_app({"index": index}).run(host=host, port=port, use_reloader=True, debug=False)
         return

@@ -15,12 +15,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from searchsvc import __version__
 from searchsvc.config import Settings, _convert
 from searchsvc.errors import SearchError
-from searchsvc.web import handlers, security
+from searchsvc.web import handlers, security, urls
 from searchsvc.web.state import TooManyRequests, install, service
 
 __all__ = ["create_app"]
 
 MAX_QUERY_STRING_BYTES = 8000
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SETTING_NAMES = {f.name for f in dataclasses.fields(Settings)}
 
 
@@ -55,8 +56,13 @@ def _before() -> None:
 
 
 def _after(response: Response) -> Response:
-    """Add security, CORS and cache headers."""
+    """Add security, CORS and cache headers; point redirects at the site, never at Host."""
     settings = service().settings
+    location = response.headers.get("Location")
+    if location is not None and response.status_code in REDIRECTS:
+        # Werkzeug's own redirects (merged slashes, a missing trailing slash) name Host.
+        response = Response(status=response.status_code)
+        response.headers["Location"] = urls.redirect_target(location)
     response.headers.update(security.security_headers(settings))
     origin = request.headers.get("Origin")
     for name, value in security.cors_headers(settings, request.path, origin).items():

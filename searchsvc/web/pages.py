@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from searchsvc.errors import BadRequest, SearchError
 from searchsvc.searching import FacetValue, SearchRequest, SearchResult
 from searchsvc.vietnamese import text
-from searchsvc.web import params, present
+from searchsvc.web import params, present, urls
 from searchsvc.web.api import checked_id
 from searchsvc.web.state import run_search, searcher
 
@@ -133,7 +133,7 @@ def article(article_id: str) -> str:
         "article.html",
         article=item,
         date=present.format_date(item["published"]),
-        permalink=url_for("pages.article", article_id=item["id"], _external=True),
+        permalink=urls.url_for_site("pages.article", article_id=item["id"]),
         back=url_for("pages.index", q=query) if query else url_for("pages.index"),
         query=query,
     )
