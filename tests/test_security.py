@@ -17,6 +17,7 @@ import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -551,3 +552,47 @@ def test_public_url_must_be_an_address(site: dict[str, Any], bad: str) -> None:
     done = cli("serve", "--index", site["index"], "--port", "1", env={"SEARCHSVC_PUBLIC_URL": bad})
     assert done.returncode == 1 and "SEARCHSVC_PUBLIC_URL" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- echoed queries
+
+
+def carried_queries(html: str) -> list[str]:
+    """Return the q parameter of every link and form field of a page."""
+    found = []
+    for href in re.findall(r'href="([^"]*)"', html):
+        query = urllib.parse.urlsplit(unescape(href)).query
+        found += urllib.parse.parse_qs(query).get("q", [])
+    found += [unescape(v) for v in re.findall(r'<input id="q" name="q"[^>]*value="([^"]*)"', html)]
+    return found
+
+
+def test_links_carry_only_the_query_as_searched(client: FlaskClient, site: dict[str, Any]) -> None:
+    """An 8 KB query is echoed cut to what is searched, not copied into every link (issue 15)."""
+    from searchsvc.searching import MAX_QUERY_CHARS
+
+    short = client.get(f"/?per_page=100&q={MARK}").get_data(as_text=True)
+    hostile = f"/?per_page=100&q={MARK}+" + "." * 7_900
+    page = client.get(hostile).get_data(as_text=True)
+    carried = carried_queries(page)
+    assert len(carried) >= 10, carried
+    assert max(len(q) for q in carried) <= MAX_QUERY_CHARS
+    assert len(page) <= len(short) + len(carried) * 3 * MAX_QUERY_CHARS  # was 1.8 MB of links
+    back = client.get(f"/articles/{site['ids'][0]}?q=" + "ệ" * 800).get_data(as_text=True)
+    assert max(len(q) for q in carried_queries(back)) <= MAX_QUERY_CHARS
+    noted = client.get("/?q=" + "ho+" * 2_000).get_data(as_text=True)
+    assert f"chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên" in noted
+
+
+def test_search_box_limit_fits_the_query_string_limit(client: FlaskClient) -> None:
+    """The most the search box takes, in 3-byte letters and with every filter, is never 414."""
+    from searchsvc.web import MAX_QUERY_STRING_BYTES
+
+    page = client.get("/").get_data(as_text=True)
+    box = int(re.search(r'<input id="q" name="q"[^>]*maxlength="(\d+)"', page)[1])  # type: ignore[index]
+    fields = {"q": "ệ" * box, "category": "Văn bản chỉ đạo điều hành", "year": "2023"}
+    fields |= {"month": "12", "from": "01/01/2023", "to": "31/12/2023", "sort": "newest"}
+    fields |= {"per_page": "100", "page": "1000"}
+    query_string = urllib.parse.urlencode(fields)
+    assert len(query_string) <= MAX_QUERY_STRING_BYTES
+    assert client.get("/?" + query_string).status_code == 200

@@ -3,8 +3,9 @@
 Fifth stage, beside `indexing` (never imports it): reads the live generation through `store`
 and returns plain values. Public: `Searcher` (`search`, `suggest`, `article`, `stats`), the
 values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
-`SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `parse_date`, `locate` (the live generation of an index
-directory), and `evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
+`SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `MAX_QUERY_CHARS`, `clip` (a query as it is searched),
+`parse_date`, `locate` (the live generation of an index directory), and
+`evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
 `query` (understand) -> `ranking` (match and score over the snapshot) -> `facets`,
 `snippets` -> `search` (the page); `live` keeps the generation open, `suggest` and `spelling`
 complete and correct what is typed.
@@ -12,6 +13,7 @@ complete and correct what is typed.
 
 from searchsvc.searching.evaluation import EvalQuery, Metrics, evaluate, read_queries
 from searchsvc.searching.live import locate
+from searchsvc.searching.query import MAX_QUERY_CHARS, clip
 from searchsvc.searching.search import Searcher
 from searchsvc.searching.values import (
     MAX_PAGE,
@@ -28,6 +30,7 @@ from searchsvc.searching.values import (
 __all__ = [
     "MAX_PAGE",
     "MAX_PER_PAGE",
+    "MAX_QUERY_CHARS",
     "SORTS",
     "EvalQuery",
     "FacetValue",
@@ -37,6 +40,7 @@ __all__ = [
     "SearchResult",
     "Searcher",
     "Understood",
+    "clip",
     "evaluate",
     "locate",
     "parse_date",

@@ -259,12 +259,24 @@ def _telex_words(query: str) -> str | None:
     return " ".join(out) if changed >= 2 else None
 
 
+def clip(raw: str) -> str:
+    """Return the query as it is searched: normalized, spaces collapsed, cut to MAX_QUERY_CHARS."""
+    return _cut(" ".join(text.normalize(raw or "").split()))
+
+
+def _cut(query: str) -> str:
+    """Cut a normalized query to MAX_QUERY_CHARS, at a space when there is one."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    return query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
+
+
 def understand(raw: str) -> ParsedQuery:
     """Turn raw visitor text into a ParsedQuery; never raises on any string."""
-    query = " ".join(text.normalize(raw or "").split())
+    whole = " ".join(text.normalize(raw or "").split())
+    query = _cut(whole)
     notes: list[str] = []
-    if len(query) > MAX_QUERY_CHARS:
-        query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
+    if query != whole:
         notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
     parsed = parse_syntax(query)
     telex = text.from_telex(query) or _telex_words(query)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from searchsvc.errors import BadRequest, SearchError
-from searchsvc.searching import FacetValue, SearchRequest, SearchResult
+from searchsvc.searching import MAX_QUERY_CHARS, FacetValue, SearchRequest, SearchResult, clip
 from searchsvc.vietnamese import text
 from searchsvc.web import params, present, urls
 from searchsvc.web.api import checked_id
@@ -18,13 +18,24 @@ bp = Blueprint("pages", __name__)
 # Parameters the page carries from one link to the next.
 KEPT = ("q", "category", "year", "month", "from", "to", "sort", "per_page", "page")
 FILTERS = ("category", "year", "month", "from", "to")
+# The search box takes three times what is searched: a decomposed (NFD) letter can be three
+# code points. 600 characters percent-encode to at most 5,400 bytes, under the 8,000-byte
+# query string the service accepts, so a form submission never gets 414.
+QUERY_INPUT_CHARS = 3 * MAX_QUERY_CHARS
 FACET_LABELS = {"category": "Chuyên mục", "year": "Năm", "month": "Tháng"}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 
 
 def current_args() -> dict[str, str]:
-    """Return the page's own parameters from the request, without empty ones."""
-    return {k: v.strip() for k in KEPT if (v := request.args.get(k, "")) and v.strip()}
+    """Return the page's own parameters from the request, without empty ones.
+
+    `q` is the query as searched (normalized, at most MAX_QUERY_CHARS): every link of the
+    page carries it, so an 8 KB query must not be copied into a hundred links.
+    """
+    args = {k: v.strip() for k in KEPT if (v := request.args.get(k, "")) and v.strip()}
+    if "q" in args:
+        args["q"] = clip(args["q"])
+    return {k: v for k, v in args.items() if v}
 
 
 def url_with(**changes: object) -> str:
@@ -87,6 +98,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         facet_values=facet_values,
         form_dates=form_dates(),
         safe_snippet=present.safe_snippet,
+        query_input_chars=QUERY_INPUT_CHARS,
         **context,
     )
     return page, status
@@ -106,7 +118,7 @@ def _landing() -> tuple[str, int]:
 def index() -> tuple[str, int]:
     """Show the search page, with results when there is a query or a filter."""
     try:
-        req = params.parse_search(current_args())
+        req = params.parse_search({**current_args(), "q": request.args.get("q", "")})
         if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
             return _landing()
         result = run_search(req)
@@ -128,7 +140,7 @@ def article(article_id: str) -> str:
     """Show one article with its permalink and a way back to the search."""
     raw = searcher().article(checked_id(article_id))
     item = present.article_json(raw)
-    query = (request.args.get("q") or "").strip()
+    query = clip(request.args.get("q") or "")
     return render_template(
         "article.html",
         article=item,
