@@ -15,7 +15,7 @@ from whoosh.filedb.filestore import FileStorage
 from searchsvc.indexing import indexer, updating
 from searchsvc.store import generations
 from searchsvc.store.postings import decode, read_postings
-from searchsvc.store.snapshot import PostingsCache, open_snapshot
+from searchsvc.store.snapshot import open_snapshot
 
 
 def _stock(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:
@@ -118,47 +118,3 @@ def test_snapshot_postings_skip_deleted_documents_after_an_update(tmp_path: Path
             checked += 1
     assert checked > 20
     snap.close()
-
-
-_STEPS = np.arange(1, 201) * 3  # 200 ascending ids
-
-
-@pytest.mark.parametrize(
-    ("ids", "weights"),
-    [
-        ([], []),
-        ([5], [1.0]),
-        (_STEPS, np.ones(200)),
-        (np.concatenate([[0], _STEPS + 70_000]), np.full(201, 255.0)),  # gap above 0xFFFF
-        (_STEPS + 84_000, np.arange(200) % 7 + 1.0),  # first id above 0xFFFF
-        (_STEPS, np.where(np.arange(200) == 9, 300.0, 2.0)),  # a weight above a byte
-        (_STEPS, np.where(np.arange(200) == 9, 0.5, 2.0)),  # a fractional weight
-    ],
-)
-def test_the_cache_packs_and_unpacks_exactly(ids: Any, weights: Any) -> None:
-    """Cached postings come back with the same ids, weights and dtypes, however packed."""
-    cache = PostingsCache(max_bytes=1 << 20)
-    value = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32))
-    cache.keep(("body_f", "x"), value)
-    got = cache.postings(("body_f", "x"))
-    assert got is not None
-    assert got[0].dtype == np.int32 and got[1].dtype == np.float32
-    assert np.array_equal(got[0], value[0]) and np.array_equal(got[1], value[1])
-
-
-def test_long_lists_are_held_in_about_three_bytes_a_posting() -> None:
-    """Ascending ids with small gaps and whole-number weights pack to uint16 and uint8."""
-    cache = PostingsCache(max_bytes=1 << 20)
-    cache.keep(("body_f", "x"), (_STEPS.astype(np.int32), np.ones(200, dtype=np.float32)))
-    assert cache.used <= 200 * 3 + 200
-
-
-def test_the_cache_evicts_beyond_its_budget() -> None:
-    """The least recently used postings go once the packed bytes pass the budget."""
-    cache = PostingsCache(max_bytes=5000)
-    big = (np.arange(0, 3000, 3, dtype=np.int32), np.ones(1000, dtype=np.float32))
-    for term in ("a", "b", "c"):
-        cache.keep(("body_f", term), big)
-    assert cache.postings(("body_f", "a")) is None
-    assert cache.postings(("body_f", "c")) is not None
-    assert cache.used <= 5000

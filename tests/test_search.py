@@ -338,7 +338,18 @@ def test_searcher_reloads_a_new_generation(tmp_path: Path) -> None:
         {"id": "y2", "title": "Ba", "body": "Bài mới khác về cây sấu.", "date": "2024-06-02"},
     ]
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
-    indexer.build([src], index_dir)
+    old = searcher.stats()["generation"]
+    report = indexer.build([src], index_dir)
+    # The new generation is opened and warmed beside the old one, which answers until then.
+    first = searcher.search(SearchRequest("hồ sen")).total
+    assert first == 1 or searcher.stats()["generation"] == report.generation
+    deadline = time.monotonic() + 30
+    while searcher.stats()["generation"] == old and time.monotonic() < deadline:
+        assert searcher.search(SearchRequest("hồ sen")).total in (0, 1)
+        time.sleep(0.01)
+    assert searcher.stats()["generation"] == report.generation
+    loaded = searcher._live.current()
+    assert loaded.suggester is not None  # warmed before it was switched to
     assert searcher.search(SearchRequest("cây sấu")).total == 2
     assert searcher.search(SearchRequest("hồ sen")).total == 0
     assert searcher.stats()["documents"] == 2

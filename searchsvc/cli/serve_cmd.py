@@ -62,7 +62,7 @@ class Server(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """Build the app in the worker process."""
-        return create_app({"index": self.index})
+        return create_app({"index": self.index}, load=True)
 
 
 def check_index(index: Path) -> None:

@@ -21,7 +21,7 @@ from searchsvc.archive import Article, Rejection
 from searchsvc.errors import IndexBuildError
 from searchsvc.indexing.writers import open_index
 from searchsvc.store import generations as gens
-from searchsvc.store import schema
+from searchsvc.store import schema, sidecar
 
 BATCH = 200  # articles per progress report (and per batch handed to a worker)
 
@@ -212,7 +212,11 @@ def verify(gen_dir: Path, expected: int, sample: Article | None) -> None:
 def finish_generation(
     index_dir: Path, partial: Path, meta: dict[str, Any], keep: Path | None
 ) -> Path:
-    """Publish a verified partial generation, make it live, prune, and record the state."""
+    """Publish a verified partial generation, make it live, prune, and record the state.
+
+    Segments written by Whoosh's own writer (updates, merges) get their sidecars here.
+    """
+    sidecar.write_missing(partial)
     gens.write_json(partial / gens.META, meta)
     final = gens.publish(partial)
     gens.switch(index_dir, final)

@@ -17,14 +17,16 @@ import itertools
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh.codec import default_codec
 from whoosh.fields import UnknownFieldError
+from whoosh.reading import SegmentReader
 from whoosh.util.numeric import length_to_byte
 
-from searchsvc.store import schema, segfiles
+from searchsvc.store import schema, segfiles, sidecar
 
 # Memory held, measured on VNTC: a distinct term in a vocabulary (key, id, dict slot and the
 # word caches of schema.py) and a posting (term id and frequency). Writing a segment then
@@ -201,19 +203,32 @@ class SegmentBuilder:
         self.perdoc.close()
         table = segfiles.TermTable(self.segment.create_file(self.storage, ".trm"))
         pst = segfiles.PostingsFile(self.segment.create_file(self.storage, ".pst"))
-        fieldmap = table.extras["fieldmap"]
-        for name in sorted(self.fields):
-            postings = self.fields.pop(name)
-            if not len(postings):
-                continue
-            fieldmap[name] = len(fieldmap)
-            segfiles.write_field(fieldmap[name], postings.sorted(self.docnum), pst, table)
-            del postings
-        pst.close()
-        table.close()
-        self.segment.set_doc_count(self.docnum)
-        self.segment.create_compound_file(self.storage)
-        self.segment.compound = True
+        final = sidecar.path_for(Path(self.storage.folder), self.segment)
+        tmp = sidecar.temporary(final)
+        with open(tmp, "wb") as out:
+            side = sidecar.SidecarWriter(out)
+            fieldmap = table.extras["fieldmap"]
+            for name in sorted(self.fields):
+                postings = self.fields.pop(name)
+                if not len(postings):
+                    continue
+                fieldmap[name] = len(fieldmap)
+                grouped = postings.sorted(self.docnum)
+                del postings
+                segfiles.write_field(fieldmap[name], grouped, pst, table)
+                side.add_field(name, grouped.terms, grouped.counts, grouped.docs, grouped.weights)
+                del grouped
+            pst.close()
+            table.close()
+            self.segment.set_doc_count(self.docnum)
+            self.segment.create_compound_file(self.storage)
+            self.segment.compound = True
+            reader = SegmentReader(self.storage, self.schema, self.segment)
+            try:
+                side.add_documents(reader)
+            finally:
+                reader.close()
+        tmp.replace(final)
         self.segments.append(self.segment)
         self._new_segment()
 

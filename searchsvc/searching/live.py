@@ -1,8 +1,11 @@
 """The live generation of an index directory, opened once and reopened after a switch.
 
-Checks the generation token at most every `reload_interval_s`; a new generation is opened
-beside the old one, which keeps serving requests already running, and the one before it is
-closed. A generation that fails to open leaves the current one serving.
+Ready means ready: a generation is served only once it is open and warm (its suggester and
+spelling vocabulary built). The first one is opened and warmed by the first caller (the
+others wait); after that the generation token is checked at most every `reload_interval_s`,
+and a new generation is opened and warmed in a background thread beside the old one, which
+keeps serving every request until the switch. A generation that fails to open leaves the
+current one serving.
 """
 
 from __future__ import annotations
@@ -82,10 +85,11 @@ class LiveIndex:
     ) -> None:
         self.index_dir = index_dir
         self.reload_interval_s = reload_interval_s
-        self.warm_in_background = warm
+        self.warm_first = warm
         self.on_switch = on_switch
         self._loaded: Loaded | None = None
         self._retired: Loaded | None = None
+        self._preparing: str | None = None  # the token of a generation being opened and warmed
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -97,8 +101,16 @@ class LiveIndex:
                     loaded.snap.close()
             self._loaded = self._retired = None
 
+    def ready(self) -> bool:
+        """Return whether a generation is open and warm (the first one opened if need be)."""
+        try:
+            self.current()
+        except SearchError:
+            return False
+        return self._loaded is not None
+
     def current(self) -> Loaded:
-        """Return the loaded generation, reopening it when the live one changed."""
+        """Return the loaded generation; notice a switch and prepare the new one beside it."""
         loaded = self._loaded
         now = time.monotonic()
         if loaded is not None and now - self._checked < self.reload_interval_s:
@@ -113,23 +125,50 @@ class LiveIndex:
                     return self._loaded
                 raise IndexUnavailable(f"no index at {self.index_dir}: build one first")
             path, token = located
-            if self._loaded is None or self._loaded.snap.token != token:
-                self._switch(path, token)
+            if self._loaded is None or (self._loaded.snap.token != token and not self.warm_first):
+                self._switch_now(path, token)
+            elif self._loaded.snap.token != token and self._preparing != token:
+                self._preparing = token
+                threading.Thread(
+                    target=self._prepare, args=(path, token), name="searchsvc-open", daemon=True
+                ).start()
             assert self._loaded is not None
             return self._loaded
 
-    def _switch(self, path: Path, token: str) -> None:
-        """Open a new generation and make it current; keep the old one if that fails."""
+    def _switch_now(self, path: Path, token: str) -> None:
+        """Open a generation in this thread and make it current; keep the old one if that fails."""
         try:
-            fresh = Loaded(open_snapshot(path, token))
+            fresh = self._open(path, token, self.warm_first)
         except SearchError:
             if self._loaded is not None:
                 return
             raise
+        self._install(fresh)
+
+    @staticmethod
+    def _open(path: Path, token: str, warm: bool) -> Loaded:
+        """Open a generation and, when asked, warm it before anyone sees it."""
+        fresh = Loaded(open_snapshot(path, token))
+        if warm:
+            fresh.warm()
+        return fresh
+
+    def _prepare(self, path: Path, token: str) -> None:
+        """Open and warm a new generation in the background, then switch to it."""
+        try:
+            fresh = self._open(path, token, True)
+        except SearchError:
+            with self._lock:
+                self._preparing = None
+            return
+        with self._lock:
+            self._preparing = None
+            self._install(fresh)
+
+    def _install(self, fresh: Loaded) -> None:
+        """Make a generation current (the lock held); close the one before the previous."""
         if self._retired is not None:
             self._retired.snap.close()
         self._retired, self._loaded = self._loaded, fresh
-        if self.warm_in_background:
-            threading.Thread(target=fresh.warm, name="searchsvc-warm", daemon=True).start()
         if self.on_switch is not None:
             self.on_switch()

@@ -146,17 +146,31 @@ def _word_count(parsed: ParsedQuery) -> int:
     return sum(max(len(a.words) for a in c.alternatives) for c in parsed.clauses)
 
 
+def _cost(alt: Alternative) -> int:
+    """Return what one alternative costs against MAX_WORDS: its words (a document number 1)."""
+    return 1 if alt.docnum is not None else max(1, len(alt.words))
+
+
 def _limit(parsed: ParsedQuery) -> None:
-    """Keep at most MAX_WORDS words of clauses, noting a cut."""
+    """Keep at most MAX_WORDS words of clauses, every OR'd alternative counting; note a cut.
+
+    A clause keeps its first alternatives that fit (`"a b" OR "c d"` costs 4, not 2);
+    the readings the engine adds itself (Telex, abbreviations) are not counted.
+    """
     kept: list[Clause] = []
     count = 0
     for clause in parsed.clauses:
-        size = max(len(a.words) for a in clause.alternatives)
-        if count + size > MAX_WORDS:
+        alts: list[Alternative] = []
+        for alt in clause.alternatives:
+            if count + _cost(alt) > MAX_WORDS:
+                break
+            alts.append(alt)
+            count += _cost(alt)
+        if alts:
+            kept.append(Clause(tuple(alts), clause.label))
+        if len(alts) < len(clause.alternatives):
             parsed.notes.append(f"Chỉ tìm {MAX_WORDS} từ đầu tiên của truy vấn.")
             break
-        kept.append(clause)
-        count += size
     parsed.clauses = kept
     parsed.excluded = parsed.excluded[:MAX_WORDS]
 
@@ -279,13 +293,14 @@ def understand(raw: str) -> ParsedQuery:
     if query != whole:
         notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
     parsed = parse_syntax(query)
+    _limit(parsed)
     telex = text.from_telex(query) or _telex_words(query)
     if telex and telex != query:
         reading = parse_syntax(telex)
+        _limit(reading)
         parsed = _with_telex(parsed, reading)
         parsed.telex = telex
         parsed.searched = telex
-    _limit(parsed)
     _expand_abbreviations(parsed)
     parsed.notes = notes + parsed.notes
     return parsed

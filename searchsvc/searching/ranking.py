@@ -11,13 +11,14 @@ import itertools
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from searchsvc.searching.query import Alternative, Clause, ParsedQuery, Word
-from searchsvc.searching.snippets import fold_loosely, prepare
+from searchsvc.searching.snippets import MAX_BODY_CHARS, fold_loosely, prepare
 from searchsvc.store.schema import BODY_LEAD_WORDS
 from searchsvc.store.snapshot import BoolArray, FloatArray, Snapshot
 
@@ -36,7 +37,10 @@ class Weights:
 
 
 WEIGHTS = Weights()
-MAX_PHRASE_CHECKS = 150
+# Stored bodies read to verify quoted phrases beyond the indexed lead: one budget per query,
+# shared by all its phrases and by the did-you-mean pass (issue 15: 25 OR'd phrases once
+# read 150 bodies each).
+MAX_PHRASE_CHECKS = 200
 _WORD = re.compile(r"[^\W_]+")  # stored bodies read to verify a quoted phrase beyond the lead
 
 
@@ -63,15 +67,24 @@ class Scorer:
         self.n = snap.n
         self.norm_title, self.norm_body = _length_norms(snap, weights)
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
+        self._alternatives: dict[Alternative, tuple[BoolArray, FloatArray]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, tuple[str, str]] = {}
+        self.phrase_checks_left = MAX_PHRASE_CHECKS
+        # Work done, for tests of bounded cost: postings lists read, alternatives scored,
+        # stored bodies read to verify phrases.
+        self.work: Counter[str] = Counter()
 
     def stored(self, docnum: int) -> dict[str, Any]:
-        """Return the stored fields of a document (memoized per query)."""
+        """Return the stored fields of a document except its body (memoized per query)."""
         fields = self._stored.get(docnum)
         if fields is None:
-            fields = self._stored[docnum] = self.snap.stored(docnum)
+            fields = self._stored[docnum] = self.snap.fields(docnum)
         return fields
+
+    def _body_head(self, docnum: int) -> str:
+        """Return the first characters of a stored body that snippets and phrases look at."""
+        return self.snap.body(docnum, MAX_BODY_CHARS)
 
     def prepared_body(self, docnum: int) -> tuple[str, str]:
         """Return the normalized stored body and its folded form (memoized per generation)."""
@@ -79,7 +92,7 @@ class Scorer:
         if body is None:
             cached = self.snap.bodies.get(("prepared", docnum))
             if cached is None:
-                body = prepare(str(self.stored(docnum).get("body") or ""))
+                body = prepare(self._body_head(docnum))
                 self.snap.bodies.put(("prepared", docnum), body)
             else:
                 body = (cached[0], cached[1])
@@ -94,7 +107,7 @@ class Scorer:
         cached = self.snap.bodies.get(("loose", docnum))
         if cached is not None:
             return cached[0]
-        folded = fold_loosely(str(self.stored(docnum).get("body") or ""))
+        folded = fold_loosely(self._body_head(docnum))
         self.snap.bodies.put(("loose", docnum), (folded,))
         return folded
 
@@ -111,6 +124,7 @@ class Scorer:
     ) -> None:
         """Add scale * saturated tf of a term in a field into out."""
         ids, tf = self.snap.postings(fieldname, term)
+        self.work["postings"] += 1
         if len(ids):
             k1 = self.w.k1
             x = tf / norm[ids]
@@ -173,7 +187,15 @@ class Scorer:
         return match, match * np.float32(self._idf(len(ids)) * self.w.docnum)
 
     def alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
-        """Return (match, score) of one alternative."""
+        """Return (match, score) of one alternative (memoized: did-you-mean reuses it)."""
+        found = self._alternatives.get(alt)
+        if found is None:
+            found = self._alternatives[alt] = self._alternative(alt)
+            self.work["alternatives"] += 1
+        return found
+
+    def _alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of one alternative, computed."""
         if alt.docnum is not None:
             match, score = self.docnum(alt.docnum)
             return match, score * alt.weight
@@ -200,7 +222,9 @@ class Scorer:
         """Return the candidates whose stored text holds the phrase beyond the indexed lead."""
         found = np.zeros(self.n, dtype=np.bool_)
         candidates = candidates & (self.snap.body_len > BODY_LEAD_WORDS * 0.9)
-        docs = np.flatnonzero(candidates)[:MAX_PHRASE_CHECKS]
+        docs = np.flatnonzero(candidates)[: self.phrase_checks_left]
+        self.phrase_checks_left -= len(docs)
+        self.work["bodies"] += len(docs)
         if not len(docs):
             return found
         words = [w.folded for w in alt.words]
@@ -209,8 +233,6 @@ class Scorer:
         # Whitespace runs do not change a match unless a word itself holds whitespace.
         loose = not any(c.isspace() for w in words for c in w)
         for d in docs:
-            if self.out_of_time():
-                break
             folded = self.loose_body(int(d)) if loose else self.folded_body(int(d))
             found[d] = _has_phrase(folded, words, pattern)
         return found
@@ -277,7 +299,7 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
     total = np.zeros(n, dtype=np.float32)
     partial = False
     for clause in parsed.clauses:
-        if scorer.out_of_time():
+        if clause_matches and scorer.out_of_time():  # the first clause always counts in full
             partial = True
             break
         m, s = scorer.clause(clause)

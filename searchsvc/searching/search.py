@@ -170,6 +170,10 @@ class Searcher:
             self.index_dir, self.settings.reload_interval_s, warm, self._results.clear
         )
 
+    def ready(self) -> bool:
+        """Return whether a generation is open and warm, opening the first one if need be."""
+        return self._live.ready()
+
     def close(self) -> None:
         """Release the open index files (a later call reopens them)."""
         self._live.close()

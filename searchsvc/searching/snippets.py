@@ -15,7 +15,7 @@ from searchsvc.vietnamese import text
 
 TARGET = 220
 MIN_LEN = 160
-MAX_MATCHES = 400
+MAX_MATCHES = 120  # spans a snippet window is chosen among; bounds per-hit work on common words
 MAX_BODY_CHARS = 6000  # snippets come from the first pages of a body; bounds per-hit cost
 _SPACE = re.compile(r"\s+")
 

@@ -39,22 +39,8 @@ def vocabulary(snap: Snapshot) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def _terms(snap: Snapshot, fieldname: str) -> Iterator[tuple[str, int]]:
-    """Yield (term, document frequency) of an indexed field of every segment.
-
-    Reads through a reader of its own: Whoosh readers share file positions, so walking a
-    lexicon on the request readers from the warm-up thread would corrupt concurrent reads.
-    """
-    with snap.io_lock:
-        reader = snap.ix.reader()
-    try:
-        for leaf, _ in reader.leaf_readers():
-            if fieldname not in leaf.indexed_field_names():
-                continue
-            for tbytes, info in leaf.iter_field(fieldname):
-                term = tbytes.decode("utf-8") if isinstance(tbytes, bytes) else str(tbytes)
-                yield term, int(info.doc_frequency())
-    finally:
-        reader.close()
+    """Yield (term, document frequency) of an indexed field of every segment."""
+    return snap.terms(fieldname)
 
 
 def _frequencies(snap: Snapshot, fieldnames: tuple[str, ...]) -> dict[str, int]:

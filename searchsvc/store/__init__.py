@@ -3,8 +3,10 @@
 Third stage: uses `vietnamese` and `archive`. Public modules: `schema` (`build_schema`,
 `document`, `content_hash`, `analyze`, `docnum_terms`, `word_forms`), `generations`
 (generation directories, the `CURRENT` switch, the writer lock), `snapshot`
-(`open_snapshot`: one generation opened for reading) and `segfiles` (`TermTable`,
-`PostingsFile`, `write_field`: segment files written from sorted arrays; `preloaded_lengths`).
+(`open_snapshot`: one generation opened for reading), `segfiles` (`TermTable`,
+`PostingsFile`, `write_field`: segment files written from sorted arrays; `preloaded_lengths`)
+and `sidecar` (`SidecarWriter`, `write_missing`: each segment's read-optimized `.srd` file,
+the only thing the read side maps; Whoosh stays the source of truth it is derived from).
 
 This is the only stage that knows Whoosh's on-disk W3 format beyond its public API, and it
 relies on these internals of `whoosh-reloaded==2.7.5` (pinned in pyproject.toml):
@@ -15,14 +17,13 @@ relies on these internals of `whoosh-reloaded==2.7.5` (pinned in pyproject.toml)
 - the terms table: an ordered hash table of `W3TermInfo` records (`struct "!BfIBBfIIqi"`:
   weight and length statistics, then the posting list's offset and length);
 - the per-document lengths column (`_<field>_L`, one byte a length: `snapshot.py`,
-  `segfiles.preloaded_lengths`) and `W3LeafMatcher`'s block fields (`_read_data`, `_data`,
-  `_maxid`) for the fallback reader in `snapshot.py`;
+  `segfiles.preloaded_lengths`, `sidecar.py`);
 - the schema pickled into the table of contents names the field classes of `schema.py`.
-`tests/test_postings.py` compares every term's postings with Whoosh's own matcher on a
-sample index, so an upgrade that changes any of this fails loudly.
+`tests/test_postings.py` and `tests/test_sidecar.py` compare every term's postings with
+Whoosh's own matcher on sample indexes, so an upgrade that changes any of this fails loudly.
 """
 
-from searchsvc.store import generations, schema, segfiles, snapshot
+from searchsvc.store import generations, schema, segfiles, sidecar, snapshot
 from searchsvc.store.schema import (
     BODY_LEAD_WORDS,
     NO_DATE,
@@ -51,6 +52,7 @@ __all__ = [
     "open_snapshot",
     "schema",
     "segfiles",
+    "sidecar",
     "snapshot",
     "word_forms",
 ]

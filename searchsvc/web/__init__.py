@@ -72,8 +72,12 @@ def _after(response: Response) -> Response:
     return response
 
 
-def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
-    """Build the app; config (a dict or Settings) overrides SEARCHSVC_* settings."""
+def create_app(config: Mapping[str, Any] | Settings | None = None, *, load: bool = False) -> Flask:
+    """Build the app; config (a dict or Settings) overrides SEARCHSVC_* settings.
+
+    With `load`, the index is opened and warmed in the background at once (a served worker
+    answers /healthz with 200 only after that), instead of on the first request.
+    """
     settings, flask_config = _settings(config)
     app = Flask("searchsvc")
     app.config.update(
@@ -84,7 +88,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    install(app, settings)
+    svc = install(app, settings)
+    if load:
+        svc.start_loading()
     from searchsvc.web import api, pages
 
     app.register_blueprint(api.bp)

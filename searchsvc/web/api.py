@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from searchsvc.errors import NotFound, SearchError
 from searchsvc.web import openapi, params, present
-from searchsvc.web.state import run_search, searcher
+from searchsvc.web.state import run_search, searcher, service
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger("searchsvc.web")
@@ -63,12 +63,15 @@ def stats() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Answer 200 when an index is loaded, 503 otherwise."""
+    """Answer 200 once the index is open and warm, 503 before that or without an index."""
     try:
+        if not service().ready():
+            raise SearchError("Chỉ mục đang được nạp; vui lòng thử lại sau giây lát.", 503)
         body = present.stats_json(searcher().stats())
     except SearchError as exc:
         log.warning("health check: %s", exc.message)
-        raise SearchError("Chưa có chỉ mục để tìm kiếm.", 503) from None
+        message = exc.message if exc.status == 503 else "Chưa có chỉ mục để tìm kiếm."
+        raise SearchError(message, 503) from None
     except Exception:  # any failure to read the index means "not healthy", never a 500
         log.exception("health check failed")
         raise SearchError("Chưa có chỉ mục để tìm kiếm.", 503) from None

@@ -136,7 +136,12 @@ def _search_schemas() -> dict[str, Schema]:
                 "did_you_mean": _nullable("string"),
                 "understood": _ref("Understood"),
                 "took_ms": {"type": "number", "minimum": 0},
-                "partial": {"type": "boolean", "description": "The time budget ran out."},
+                "partial": {
+                    "type": "boolean",
+                    "description": "The time budget ran out before every word was checked: "
+                    "the hits match the first words (always at least the first), so total "
+                    "can be higher than the full count, never a false 0.",
+                },
             },
             "One page of results with facets.",
         ),

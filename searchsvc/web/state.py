@@ -59,6 +59,10 @@ class Core:
         with self._lock:
             return self._searcher.stats()
 
+    def ready(self) -> bool:
+        """Return whether a generation is open and warm (opening the first one if need be)."""
+        return self._searcher.ready()
+
 
 @dataclass
 class Service:
@@ -68,6 +72,21 @@ class Service:
     limiter: RateLimiter
     _core: Core | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _loader: threading.Thread | None = None
+
+    def start_loading(self) -> None:
+        """Open and warm the index in the background, so a worker is ready before asked."""
+        self._loader = threading.Thread(target=self.ready, name="searchsvc-load", daemon=True)
+        self._loader.start()
+
+    def ready(self) -> bool:
+        """Return whether the index is open and warm; False while the first load runs."""
+        if self._loader is not None and self._loader.is_alive():
+            return False
+        try:
+            return self.searcher().ready()
+        except SearchError:
+            return False
 
     def searcher(self) -> Core:
         """Return the Searcher, opening it on first use; an open failure is retried next time."""
