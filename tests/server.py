@@ -90,6 +90,20 @@ def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 1
         return Reply(0, {}, b"", error=repr(exc))
 
 
+def raw_request(port: int, data: bytes, timeout: float = 10) -> Reply:
+    """Send raw bytes to 127.0.0.1:port as one request and read the answer until close."""
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return Reply(int(lines[0].split()[1]), headers, body)
+
+
 # ---------------------------------------------------------------- the server
 
 

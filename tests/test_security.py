@@ -474,6 +474,27 @@ def test_no_http_method_writes_to_the_index(site: dict[str, Any]) -> None:
     assert tree_hash(site["index"]) == before
 
 
+def test_options_is_refused_but_for_cors_preflights(site: dict[str, Any]) -> None:
+    """OPTIONS gets 405 (Allow: GET, HEAD) on every route; an allowlisted preflight gets 204."""
+    app = make_app(site, cors_origins=(ALLOWED,))
+    client = app.test_client()
+    preflight = {"Origin": ALLOWED, "Access-Control-Request-Method": "GET"}
+    for url in concrete_urls(app, site):
+        response = client.options(url, headers={"Accept": "application/json"})
+        assert response.status_code == 405, (url, response.status_code)
+        assert response.get_json() == {"error": response.get_json()["error"], "status": 405}
+        assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}, url
+        foreign = client.options(url, headers={**preflight, "Origin": "https://evil.example"})
+        assert foreign.status_code == 405, url
+        answer = client.options(url, headers=preflight)
+        if url in ("/api/search", "/api/suggest"):
+            assert answer.status_code == 204 and answer.get_data() == b"", url
+            assert answer.headers["Access-Control-Allow-Origin"] == ALLOWED
+        else:
+            assert answer.status_code == 405, url
+            assert "Access-Control-Allow-Origin" not in answer.headers, url
+
+
 def test_security_headers_on_every_answer(client: FlaskClient, site: dict[str, Any]) -> None:
     """Pages and API answers carry a self-only CSP, nosniff and frame-ancestors."""
     for path in ["/", f"/?q={MARK}", f"/articles/{site['ids'][0]}", "/api/stats", "/nowhere"]:
@@ -596,3 +617,47 @@ def test_search_box_limit_fits_the_query_string_limit(client: FlaskClient) -> No
     query_string = urllib.parse.urlencode(fields)
     assert len(query_string) <= MAX_QUERY_STRING_BYTES
     assert client.get("/?" + query_string).status_code == 200
+
+
+# ---------------------------------------------------------------- the real server's own answers
+
+
+def raw_get(target: str, *headers: str) -> bytes:
+    """Return the bytes of a GET request for target with extra header lines, closing."""
+    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1", *headers, "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def test_real_server_answers_what_it_cannot_read_in_the_error_shape(site: dict[str, Any]) -> None:
+    """gunicorn's 400, 414 and 431 come in the JSON shape; Host and OPTIONS are handled too."""
+    from server import raw_request
+
+    big_line = raw_get("/api/search?q=" + "a" * 9_000)
+    long_query = raw_get("/api/search?q=" + "a" * 8_100)  # fits gunicorn's line: the app's 414
+    cases = {
+        "request line over gunicorn's limit": (big_line, 414),
+        "query string over the app's limit": (long_query, 414),
+        "one header over 8,190 bytes": (raw_get("/api/stats", "X-Big: " + "a" * 9_000), 431),
+        "60 headers": (raw_get("/api/stats", *[f"X-H{i}: v" for i in range(60)]), 431),
+        "not HTTP": (b"HELLO THERE\r\n\r\n", 400),
+        "a header name with a space": (raw_get("/api/stats", "Bad Name: x"), 400),
+        "a bad HTTP version": (b"GET / HTTP/9.Z\r\nHost: x\r\n\r\n", 400),
+    }
+    with serve(site["index"], workers=1) as server:
+        for name, (request, status) in cases.items():
+            reply = raw_request(server.port, request)
+            assert reply.status == status, (name, reply)
+            assert reply.headers["Content-Type"].startswith("application/json"), (name, reply)
+            assert reply.json() == {"error": reply.json()["error"], "status": status}, name
+            assert not LEAKS.search(reply.text), name
+        for method in ("OPTIONS", "TRACE", "PUT"):
+            reply = raw_request(
+                server.port, raw_get("/api/search").replace(b"GET", method.encode(), 1)
+            )
+            assert reply.status == 405 and reply.json()["status"] == 405, (method, reply)
+            assert set(reply.headers["Allow"].split(", ")) == {"GET", "HEAD"}, reply.headers
+        moved = raw_request(
+            server.port, raw_get("/api//search?q=x").replace(b"127.0.0.1", b"evil.example")
+        )
+        assert moved.status == 308 and moved.headers["Location"] == "/api/search?q=x", moved
+        assert server.get("/api/stats").status == 200  # the worker lives on

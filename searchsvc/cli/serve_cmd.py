@@ -11,6 +11,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from searchsvc.cli import main
+from searchsvc.cli.worker import JsonErrorWorker
 from searchsvc.config import Settings, default_index_dir
 from searchsvc.searching import locate
 from searchsvc.web import create_app
@@ -26,7 +27,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": JsonErrorWorker,  # gthread, with our error shape for unreadable requests
         "threads": threads,
         "preload_app": False,
         "timeout": 30,

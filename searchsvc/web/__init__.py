@@ -1,5 +1,7 @@
 """The web layer: `create_app()` builds the Flask app with the JSON API and the search page.
 
+`error_body(status)` is the JSON error shape for answers made outside the app (the server's).
+
 Only presents what `searchsvc.searching` returns; nothing here writes to the index.
 """
 
@@ -10,18 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from searchsvc import __version__
 from searchsvc.config import Settings, _convert
 from searchsvc.errors import SearchError
 from searchsvc.web import handlers, security, urls
+from searchsvc.web.handlers import error_body
 from searchsvc.web.state import TooManyRequests, install, service
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "error_body"]
 
 MAX_QUERY_STRING_BYTES = 8000
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+ALLOWED_METHODS = ("GET", "HEAD")
 _SETTING_NAMES = {f.name for f in dataclasses.fields(Settings)}
 
 
@@ -42,8 +47,25 @@ def _settings(config: Mapping[str, Any] | Settings | None) -> tuple[Settings, di
     return dataclasses.replace(Settings.from_env(), **overrides), flask_config
 
 
-def _before() -> None:
+def _options() -> Response:
+    """Answer OPTIONS: a CORS preflight of an allowlisted origin, else 405 like any other method."""
+    found = security.preflight_headers(
+        service().settings,
+        request.path,
+        request.headers.get("Origin"),
+        request.headers.get("Access-Control-Request-Method"),
+    )
+    if found is None:
+        raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS))
+    response = Response(status=204)
+    response.headers.update(found)
+    return response
+
+
+def _before() -> Response | None:
     """Refuse oversized requests and spend a rate-limit token on API calls."""
+    if request.method == "OPTIONS" and not isinstance(request.routing_exception, NotFound):
+        return _options()
     svc = service()
     if (request.content_length or 0) > svc.settings.max_request_bytes:
         raise SearchError(f"Yêu cầu quá lớn (tối đa {svc.settings.max_request_bytes} byte).", 413)
@@ -53,6 +75,7 @@ def _before() -> None:
         wait = svc.limiter.take(request.remote_addr or "unknown")
         if wait:
             raise TooManyRequests(wait)
+    return None
 
 
 def _after(response: Response) -> Response:
@@ -84,6 +107,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, load: bool
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
         SEND_FILE_MAX_AGE_DEFAULT=86_400,
+        PROVIDE_AUTOMATIC_OPTIONS=False,  # OPTIONS is 405 but for CORS preflights (_options)
         **flask_config,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

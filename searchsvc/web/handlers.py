@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -16,12 +17,22 @@ MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
     404: "Không tìm thấy trang hoặc bài viết này.",
     405: "Phương thức HTTP này không được hỗ trợ ở đây.",
+    403: "Yêu cầu bị từ chối.",
     413: "Yêu cầu quá lớn.",
     414: "Địa chỉ (URL) quá dài.",
+    417: "Máy chủ không đáp ứng được tiêu đề Expect của yêu cầu.",
     429: "Quá nhiều yêu cầu; vui lòng thử lại sau ít giây.",
+    431: "Phần tiêu đề (header) của yêu cầu quá lớn.",
     500: "Lỗi máy chủ; vui lòng thử lại sau.",
+    501: "Máy chủ không hỗ trợ cách truyền dữ liệu này.",
     503: "Dịch vụ tìm kiếm tạm thời chưa sẵn sàng.",
 }
+
+
+def error_body(status: int) -> bytes:
+    """Return the JSON error body for a status, without a request (for the server's own answers)."""
+    message = MESSAGES.get(status, MESSAGES[400])
+    return json.dumps({"error": message, "status": status}, ensure_ascii=False).encode("utf-8")
 
 
 def wants_json() -> bool:
@@ -66,7 +77,8 @@ def _http_error(exc: HTTPException) -> Response:
     response = error_response(status, MESSAGES.get(status, exc.name))
     for name, value in exc.get_headers():
         if name.lower() == "allow":
-            response.headers["Allow"] = value
+            allowed = [m.strip() for m in value.split(",") if m.strip() != "OPTIONS"]
+            response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

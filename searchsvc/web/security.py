@@ -59,6 +59,16 @@ def cors_headers(settings: Settings, path: str, origin: str | None) -> dict[str,
     return headers
 
 
+def preflight_headers(
+    settings: Settings, path: str, origin: str | None, asked: str | None
+) -> dict[str, str] | None:
+    """Return the answer headers of a CORS preflight an allowlisted origin may make, else None."""
+    if asked != "GET" or not origin:
+        return None
+    headers = cors_headers(settings, path, origin)
+    return headers if "Access-Control-Allow-Origin" in headers else None
+
+
 @dataclass
 class _Bucket:
     """Tokens left for one client and when they were last counted."""
