@@ -21,6 +21,7 @@ class Settings:
     index: Path = Path("index")
     rate_limit: bool = True
     rate_limit_per_minute: int = 120
+    rate_limit_cpu_s_per_minute: float = 10.0
     cors_origins: tuple[str, ...] = ()
     frame_ancestors: str = "'self'"
     query_budget_ms: int = 1500
@@ -55,7 +56,7 @@ def _convert(name: str, raw: str) -> object:
         return tuple(o.strip() for o in raw.split(",") if o.strip())
     if name in {"rate_limit_per_minute", "query_budget_ms", "max_request_bytes", "proxy_count"}:
         return int(raw)
-    if name == "reload_interval_s":
+    if name in {"reload_interval_s", "rate_limit_cpu_s_per_minute"}:
         return float(raw)
     if name == "public_url":
         return public_url(raw)

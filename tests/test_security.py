@@ -438,6 +438,65 @@ def test_rate_limit_answers_429_with_retry_after(site: dict[str, Any]) -> None:
     assert spoofed.status_code == 429, "X-Forwarded-For must not reset the limit by default"
 
 
+def costly_paths(site: dict[str, Any]) -> list[str]:
+    """Return a path of every route that searches or reads the index (and an unknown one)."""
+    first = site["ids"][0]
+    return [
+        f"/?q={MARK}",
+        f"/articles/{first}",
+        f"/api/search?q={MARK}",
+        f"/api/suggest?q={MARK[:3]}",
+        f"/api/articles/{first}",
+        "/nowhere",
+    ]
+
+
+def test_rate_limit_covers_every_route_that_costs(site: dict[str, Any]) -> None:
+    """Pages, article pages and every API call that reads the index share the limit (issue 15)."""
+    client = make_app(site, rate_limit=True, rate_limit_per_minute=3).test_client()
+    for n, path in enumerate(costly_paths(site)):
+        address = {"REMOTE_ADDR": f"10.7.0.{n}"}
+        statuses = [client.get(path, environ_base=address).status_code for _ in range(5)]
+        assert 429 not in statuses[:3] and statuses[3:] == [429, 429], (path, statuses)
+    free = ["/healthz", "/api/stats", "/api/openapi.json", "/static/style.css"]
+    for path in free:
+        for _ in range(6):
+            with client.get(path, environ_base={"REMOTE_ADDR": "10.7.1.1"}) as response:
+                assert response.status_code == 200, path
+
+
+def test_cpu_budget_stops_costly_requests_before_the_request_budget(site: dict[str, Any]) -> None:
+    """Requests are charged the CPU they cost: heavy pages exhaust a small CPU budget first."""
+    app = make_app(
+        site, rate_limit=True, rate_limit_per_minute=1000, rate_limit_cpu_s_per_minute=0.05
+    )
+    client = app.test_client()
+    statuses = []
+    for i in range(300):
+        response = client.get(f"/?per_page=100&q={MARK}&sort={('newest', 'oldest')[i % 2]}")
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429 and len(statuses) < 300, statuses  # far below 1,000 requests
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "Quá nhiều yêu cầu" in response.get_data(as_text=True)
+    fresh = client.get(f"/?q={MARK}", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert fresh.status_code == 200
+
+
+def test_real_server_limits_the_search_page(site: dict[str, Any]) -> None:
+    """Over HTTP, distinct searches on the page itself run into 429 with Retry-After."""
+    limited = {"SEARCHSVC_RATE_LIMIT": "1", "SEARCHSVC_RATE_LIMIT_PER_MINUTE": "20"}
+    with serve(site["index"], workers=1, env=limited) as server:
+        replies = [server.get(f"/?q=v{i}") for i in range(25)]
+        assert server.get("/healthz").status == 200
+    statuses = [r.status for r in replies]
+    assert statuses.count(429) >= 4 and set(statuses) == {200, 429}, statuses
+    refused = replies[statuses.index(429)]
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["Content-Type"].startswith("text/html")
+
+
 # ---------------------------------------------------------------- read-only surface
 
 

@@ -433,7 +433,9 @@ def test_rate_limit_answers_429_with_retry_after(index_dir: Path) -> None:
     limited = client.get("/api/suggest?q=ho")
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
     assert limited.get_json() == {"error": limited.get_json()["error"], "status": 429}
-    assert client.get("/?q=ho").status_code == 200
+    page = client.get("/?q=ho")  # the pages share the budget and answer a friendly page
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
+    assert page.mimetype == "text/html" and "Quá nhiều yêu cầu" in page.get_data(as_text=True)
     other = client.get("/api/search?q=ho", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200
 
@@ -444,17 +446,34 @@ def test_rate_limit_setting_switches_it_off(index_dir: Path) -> None:
     client = create_app(settings).test_client()
     assert settings.rate_limit is False
     assert {client.get("/api/suggest?q=ho").status_code for _ in range(130)} == {200}
+    assert {client.get("/?q=ho").status_code for _ in range(130)} == {200}
 
 
 def test_token_bucket_refills_over_time() -> None:
     """The bucket allows its capacity at once, then one request per refill interval."""
     now = [0.0]
     limiter = RateLimiter(60, clock=lambda: now[0])
-    assert [limiter.take("a") for _ in range(60)] == [0] * 60
-    assert limiter.take("a") == 1
+    assert [limiter.admit("a") for _ in range(60)] == [0] * 60
+    assert limiter.admit("a") == 1
     now[0] += 1.0
-    assert limiter.take("a") == 0 and limiter.take("a") >= 1
-    assert limiter.take("b") == 0
+    assert limiter.admit("a") == 0 and limiter.admit("a") >= 1
+    assert limiter.admit("b") == 0
+
+
+def test_cpu_budget_holds_a_client_until_it_refills() -> None:
+    """CPU time charged past the budget makes the client wait until its balance is positive."""
+    now = [0.0]
+    limiter = RateLimiter(1000, cpu_s_per_minute=2.0, clock=lambda: now[0])
+    assert limiter.admit("a") == 0
+    limiter.charge("a", 1.5)
+    assert limiter.admit("a") == 0  # 0.5 s left: still in
+    limiter.charge("a", 1.5)  # 1.0 s overdrawn: 30 s of refill at 2 s a minute
+    assert limiter.admit("a") == 30
+    now[0] += 29.0
+    assert limiter.admit("a") == 1
+    now[0] += 1.5
+    assert limiter.admit("a") == 0
+    assert limiter.admit("b") == 0
 
 
 # ---------------------------------------------------------------- XSS

@@ -18,9 +18,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from searchsvc import __version__
 from searchsvc.config import Settings, _convert
 from searchsvc.errors import SearchError
-from searchsvc.web import handlers, security, urls
+from searchsvc.web import handlers, limits, security, urls
 from searchsvc.web.handlers import error_body
-from searchsvc.web.state import TooManyRequests, install, service
+from searchsvc.web.state import install, service
 
 __all__ = ["create_app", "error_body"]
 
@@ -63,7 +63,7 @@ def _options() -> Response:
 
 
 def _before() -> Response | None:
-    """Refuse oversized requests and spend a rate-limit token on API calls."""
+    """Answer OPTIONS, refuse oversized requests, and spend the client's rate-limit tokens."""
     if request.method == "OPTIONS" and not isinstance(request.routing_exception, NotFound):
         return _options()
     svc = service()
@@ -71,10 +71,7 @@ def _before() -> Response | None:
         raise SearchError(f"Yêu cầu quá lớn (tối đa {svc.settings.max_request_bytes} byte).", 413)
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
         raise SearchError(f"Địa chỉ quá dài (tối đa {MAX_QUERY_STRING_BYTES} byte).", 414)
-    if svc.settings.rate_limit and request.path.startswith("/api/"):
-        wait = svc.limiter.take(request.remote_addr or "unknown")
-        if wait:
-            raise TooManyRequests(wait)
+    limits.admit()
     return None
 
 
@@ -92,6 +89,7 @@ def _after(response: Response) -> Response:
         response.headers[name] = value
     response.headers.setdefault("Cache-Control", "no-cache")
     response.headers.pop("Server", None)
+    limits.charge(response)
     return response
 
 

@@ -71,44 +71,75 @@ def preflight_headers(
 
 @dataclass
 class _Bucket:
-    """Tokens left for one client and when they were last counted."""
+    """What one client has left: requests and CPU seconds, and when they were last counted."""
 
-    tokens: float
+    requests: float
+    cpu: float
     stamp: float
 
 
 class RateLimiter:
-    """An in-process token bucket per client key: `per_minute` requests, refilled steadily."""
+    """Two token buckets per client key, in one process: requests and CPU time.
+
+    A request is let in while the client has a request token and its CPU balance is positive;
+    afterwards `charge` takes the CPU time it cost, so the balance can go below zero and the
+    client waits until it refills. Both refill steadily over a minute up to their capacity.
+    A cheap search costs a few milliseconds; a crafted one, up to the query budget.
+    """
 
     MAX_CLIENTS = 10_000
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        cpu_s_per_minute: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.capacity = float(max(1, per_minute))
-        self.rate = self.capacity / 60.0
+        self.cpu_capacity = max(0.001, float(cpu_s_per_minute))
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> int:
-        """Spend one token for key; return 0 when allowed, else seconds to wait."""
-        now = self.clock()
+    def admit(self, key: str) -> int:
+        """Spend one request token for key; return 0 when allowed, else seconds to wait."""
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                self._prune(now)
-                bucket = self._buckets[key] = _Bucket(self.capacity, now)
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.stamp) * self.rate)
-            bucket.stamp = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+            bucket = self._refilled(key)
+            if bucket.requests >= 1.0 and bucket.cpu > 0.0:
+                bucket.requests -= 1.0
                 return 0
-            return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
+            wait_requests = (1.0 - bucket.requests) * 60.0 / self.capacity
+            wait_cpu = -bucket.cpu * 60.0 / self.cpu_capacity
+            return max(1, math.ceil(max(wait_requests, wait_cpu)))
+
+    def charge(self, key: str, cpu_s: float) -> None:
+        """Take the CPU seconds a request of key cost from its balance."""
+        with self._lock:
+            self._refilled(key).cpu -= max(0.0, cpu_s)
+
+    def _refilled(self, key: str) -> _Bucket:
+        """Return key's bucket, topped up for the time since it was last counted."""
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._prune(now)
+            bucket = self._buckets[key] = _Bucket(self.capacity, self.cpu_capacity, now)
+            return bucket
+        minutes = max(0.0, now - bucket.stamp) / 60.0
+        bucket.requests = min(self.capacity, bucket.requests + minutes * self.capacity)
+        bucket.cpu = min(self.cpu_capacity, bucket.cpu + minutes * self.cpu_capacity)
+        bucket.stamp = now
+        return bucket
 
     def _prune(self, now: float) -> None:
         """Forget clients whose buckets are full again, so memory stays bounded."""
         if len(self._buckets) < self.MAX_CLIENTS:
             return
-        full_after = self.capacity / self.rate
-        stale = [k for k, b in self._buckets.items() if now - b.stamp >= full_after]
-        for key in stale or list(self._buckets)[: self.MAX_CLIENTS // 2]:
+        full = [k for k, b in self._buckets.items() if now - b.stamp >= self._full_after(b)]
+        for key in full or list(self._buckets)[: self.MAX_CLIENTS // 2]:
             del self._buckets[key]
+
+    def _full_after(self, bucket: _Bucket) -> float:
+        """Return seconds after its stamp at which a bucket is full again."""
+        missing_cpu = (self.cpu_capacity - bucket.cpu) / self.cpu_capacity
+        return 60.0 * max(1.0, missing_cpu)

@@ -99,7 +99,8 @@ class Service:
 
 def install(app: Flask, settings: Settings) -> Service:
     """Attach a Service for settings to app."""
-    service = Service(settings, RateLimiter(settings.rate_limit_per_minute))
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_cpu_s_per_minute)
+    service = Service(settings, limiter)
     app.extensions[EXTENSION] = service
     return service
 
