@@ -77,6 +77,15 @@ def public_url(raw: str) -> str:
     return value
 
 
+def public_link(settings: Settings, path: str) -> str:
+    """Return a path of the site (`/articles/x`) under the public URL, or as it is without one.
+
+    The one rule for absolute links, shared by the web layer (`web/urls.site_url`) and the CLI
+    (exports and the register); never an address built from the request's Host header.
+    """
+    return settings.public_url + path if settings.public_url else path
+
+
 def default_index_dir() -> Path:
     """Return the index directory: SEARCHSVC_INDEX or ./index."""
     return Path(os.environ.get("SEARCHSVC_INDEX", "index"))

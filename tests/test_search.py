@@ -62,7 +62,7 @@ def brute_count(articles: list[Article], *words: str) -> int:
 
 def test_stats_and_article(searcher: Searcher, articles: list[Article]) -> None:
     stats = searcher.stats()
-    assert stats["documents"] == len(articles) == 51
+    assert stats["documents"] == len(articles) == 55
     some = articles[0]
     got = searcher.article(some.id)
     assert got["id"] == some.id and got["title"] == some.title
@@ -178,7 +178,7 @@ def test_facets_add_up_and_match_brute_force(searcher: Searcher, articles: list[
     assert sum(f.count for f in result.facets["category"]) == result.total
     assert sum(f.count for f in result.facets["year"]) == result.total
     every = run(searcher, "")
-    assert every.total == 51
+    assert every.total == 55
     assert {f.value: f.count for f in every.facets["category"]}["Văn hóa - Xã hội"] == 14
 
 

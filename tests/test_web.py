@@ -125,7 +125,8 @@ def test_search_answers_every_documented_field(client: FlaskClient) -> None:
     assert body["total"] == 6 and body["pages"] == 2 and len(body["hits"]) == 3
     for hit in body["hits"]:
         assert set(hit) == {
-            *("id", "title", "url", "published", "category", "score", "snippet", "permalink")
+            *("id", "title", "url", "published", "category", "score", "snippet", "permalink"),
+            "documents",
         }
         assert hit["permalink"] == f"/articles/{hit['id']}"
     years = {f["value"]: f["count"] for f in body["facets"]["year"]}
@@ -353,7 +354,10 @@ def test_openapi_document_describes_every_route(client: FlaskClient) -> None:
         *("/api/stats", "/healthz", "/api/openapi.json"),
     }
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "category", "year", "month", "from", "to", "sort"}
+    assert names == {
+        *("q", "page", "per_page", "category", "year", "month", "from", "to", "sort"),
+        *("doc_type", "issuer"),
+    }
     for path in doc["paths"].values():
         for code, response in path["get"]["responses"].items():
             if code != "200":

@@ -9,7 +9,7 @@ import click
 from searchsvc import __version__
 
 # Each module registers its commands on `main` when imported; a missing one is skipped.
-_COMMAND_MODULES = ("archive_cmd", "index_cmd", "search_cmd", "serve_cmd")
+_COMMAND_MODULES = ("archive_cmd", "index_cmd", "search_cmd", "documents_cmd", "serve_cmd")
 
 
 @click.group()

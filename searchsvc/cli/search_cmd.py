@@ -94,6 +94,8 @@ def _searcher(index_dir: Path | None) -> Searcher:
     "--from", "date_from", default=None, help="From this date (YYYY-MM-DD or DD/MM/YYYY)."
 )
 @click.option("--to", "date_to", default=None, help="Up to this date, inclusive.")
+@click.option("--type", "doc_type", default=None, help="Citing a document of this kind (KH).")
+@click.option("--issuer", default=None, help="Citing a document of this issuer (UBND).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1, None), default=1, show_default=True)
@@ -111,6 +113,8 @@ def search_command(
     year: int | None,
     date_from: str | None,
     date_to: str | None,
+    doc_type: str | None,
+    issuer: str | None,
     sort: str,
     limit: int,
     page: int,
@@ -127,6 +131,8 @@ def search_command(
             date_from=parse_date(date_from, "--from") if date_from else None,
             date_to=parse_date(date_to, "--to") if date_to else None,
             sort=sort,
+            doc_type=doc_type,
+            issuer=issuer,
         )
         result = _searcher(index_dir).search(request)
     except SearchError as exc:

@@ -1,7 +1,9 @@
 """Searching: query understanding, ranking, facets, snippets, completions, spelling.
 
 Fifth stage, beside `indexing` (never imports it): reads the live generation through `store`
-and returns plain values. Public: `Searcher` (`search`, `suggest`, `article`, `stats`), the
+and returns plain values. Public: `Searcher` (`search`, `suggest`, `article`, `stats`,
+`documents`: the register of cited documents as `RegisterEntry`/`CitingArticle`), `export`
+(export rows and Excel-safe CSV), the
 values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
 `SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `MAX_QUERY_CHARS`, `clip` (a query as it is searched),
 `parse_date`, `locate` (the live generation of an index directory), and
@@ -11,9 +13,11 @@ values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the l
 complete and correct what is typed.
 """
 
+from searchsvc.searching import export
 from searchsvc.searching.evaluation import EvalQuery, Metrics, evaluate, read_queries
 from searchsvc.searching.live import locate
 from searchsvc.searching.query import MAX_QUERY_CHARS, clip
+from searchsvc.searching.register import CitingArticle, RegisterEntry
 from searchsvc.searching.search import Searcher
 from searchsvc.searching.values import (
     MAX_PAGE,
@@ -32,16 +36,19 @@ __all__ = [
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
     "SORTS",
+    "CitingArticle",
     "EvalQuery",
     "FacetValue",
     "Hit",
     "Metrics",
+    "RegisterEntry",
     "SearchRequest",
     "SearchResult",
     "Searcher",
     "Understood",
     "clip",
     "evaluate",
+    "export",
     "locate",
     "parse_date",
     "read_queries",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchsvc.store.snapshot import BoolArray, Snapshot
+from searchsvc.store.snapshot import BoolArray, MultiValues, Snapshot
 
 _MAX_BINCOUNT = 100_000  # values above this are counted by sorting instead
 
@@ -47,6 +47,24 @@ class NumberFacet:
         return pairs[::-1] if self.newest_first else pairs
 
 
+@dataclass(frozen=True)
+class CitedFacet:
+    """Counts of matching articles citing a document of each kind (or issuer), most first.
+
+    An article citing a Kế hoạch and a Quyết định counts under both; one citing two
+    Kế hoạch counts once.
+    """
+
+    name: str  # the Snapshot's MultiValues attribute: doc_type or issuer
+
+    def counts(self, snap: Snapshot, mask: BoolArray) -> list[tuple[str, int]]:
+        """Return (code, count) for every code with a match."""
+        values: MultiValues = getattr(snap, self.name)
+        return sorted(values.counts(mask), key=lambda p: (-p[1], p[0]))
+
+
 CATEGORY = CategoryFacet()
 YEAR = NumberFacet("year", newest_first=True)
 MONTH = NumberFacet("month", newest_first=False)
+DOC_TYPE = CitedFacet("doc_type")
+ISSUER = CitedFacet("issuer")

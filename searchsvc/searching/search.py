@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from searchsvc import config
-from searchsvc.errors import NotFound
+from searchsvc.errors import IndexUnavailable, NotFound
 from searchsvc.searching import facets, spelling
 from searchsvc.searching.live import LiveIndex, built_at
 from searchsvc.searching.query import ParsedQuery, understand
 from searchsvc.searching.ranking import WEIGHTS, Scored, Scorer, refine_adjacency, score_query
+from searchsvc.searching.register import RegisterEntry, register
 from searchsvc.searching.snippets import make_snippet
 from searchsvc.searching.values import (
     FacetValue,
@@ -35,8 +36,8 @@ from searchsvc.searching.values import (
     validate,
 )
 from searchsvc.store.schema import NO_DATE, VN_TZ
-from searchsvc.store.snapshot import BoolArray, Snapshot
-from searchsvc.vietnamese import text
+from searchsvc.store.snapshot import BoolArray, MultiValues, Snapshot
+from searchsvc.vietnamese import docnumbers, text
 
 RESULT_CACHE_SIZE = 1024
 REFINE_POOL = 10  # best matches checked for query pairs adjacent beyond the indexed lead
@@ -64,11 +65,23 @@ def _filters(snap: Snapshot, request: SearchRequest) -> dict[str, BoolArray]:
         out["category"] = np.isin(snap.category, codes)
     if request.year is not None:
         out["year"] = snap.year == request.year
+    if request.doc_type:
+        kinds = _cited_codes(snap.doc_type, docnumbers.kinds(), request.doc_type)
+        out["doc_type"] = snap.doc_type.mask(snap.n, kinds)
+    if request.issuer:
+        issuers = _cited_codes(snap.issuer, docnumbers.issuers(), request.issuer)
+        out["issuer"] = snap.issuer.mask(snap.n, issuers)
     if request.date_from or request.date_to:
         lo = _day_minutes(request.date_from) if request.date_from else -(2**31) + 1
         hi = _day_minutes(request.date_to, end=True) if request.date_to else 2**31 - 1
         out["date"] = (snap.minutes >= lo) & (snap.minutes <= hi)
     return out
+
+
+def _cited_codes(values: MultiValues, table: docnumbers.Table, wanted: str) -> list[str]:
+    """Return the codes a filter value means: a code or name from the table, or as indexed."""
+    folded = text.fold(text.normalize(wanted)).strip()
+    return table.find(wanted) + [v for v in values.values if text.fold(v) == folded]
 
 
 def _combine(snap: Snapshot, masks: dict[str, BoolArray], skip: str = "") -> BoolArray:
@@ -83,11 +96,18 @@ def _combine(snap: Snapshot, masks: dict[str, BoolArray], skip: str = "") -> Boo
 def _facets(
     snap: Snapshot, scored: Scored, masks: dict[str, BoolArray], request: SearchRequest
 ) -> dict[str, list[FacetValue]]:
-    """Count the category and year facets (own filter excluded) and months in a chosen year."""
+    """Count the facets (each without its own filter) and months in a chosen year."""
     out: dict[str, list[FacetValue]] = {}
     for facet, own in ((facets.CATEGORY, "category"), (facets.YEAR, "year")):
         mask = scored.qmatch & _combine(snap, masks, own)
         out[facet.name] = [FacetValue(v, c) for v, c in facet.counts(snap, mask)]
+    for cited, table in (
+        (facets.DOC_TYPE, docnumbers.kinds()),
+        (facets.ISSUER, docnumbers.issuers()),
+    ):
+        mask = scored.qmatch & _combine(snap, masks, cited.name)
+        counts = cited.counts(snap, mask)
+        out[cited.name] = [FacetValue(v, c, table.names.get(v)) for v, c in counts]
     if request.year is not None:
         counts = facets.MONTH.counts(snap, scored.match)
         out["month"] = [FacetValue(v, c) for v, c in counts]
@@ -250,7 +270,24 @@ class Searcher:
             "category": stored.get("category") or None,
             "views": stored.get("views"),
             "source": stored.get("source") or "",
+            "documents": [cited_document(c) for c in snap.citations(docnum)],
         }
+
+    def documents(
+        self,
+        doc_type: str | None = None,
+        issuer: str | None = None,
+        year: int | None = None,
+        articles: bool = False,
+    ) -> list[RegisterEntry]:
+        """Return the register of cited documents; raise IndexUnavailable for an old index."""
+        snap = self._live.current().snap
+        if not snap.has_citations:
+            raise IndexUnavailable(
+                "this index was built before cited documents were recorded: "
+                "rebuild it with `searchsvc index build`"
+            )
+        return register(snap, doc_type, issuer, year, articles)
 
     def stats(self) -> dict[str, object]:
         """Return documents, generation and built-at of the loaded index."""
@@ -261,6 +298,19 @@ class Searcher:
             "built_at": built_at(snap.path),
             "categories": list(snap.categories),
         }
+
+
+def cited_document(cited: docnumbers.Citation) -> dict[str, object]:
+    """Return a cited document as plain values: number, kind and issuer with names, year."""
+    return {
+        "number": cited.number,
+        "doc_type": cited.kind,
+        "doc_type_name": docnumbers.kinds().names.get(cited.kind or ""),
+        "issuer": cited.issuer,
+        "issuer_name": docnumbers.issuers().names.get(cited.issuer or ""),
+        "year": cited.year,
+        "issued": cited.issued.isoformat() if cited.issued else None,
+    }
 
 
 def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
@@ -274,6 +324,7 @@ def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
         category=stored.get("category") or None,
         score=round(score, 4),
         snippet=make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum)),
+        documents=[c.number for c in scorer.snap.citations(docnum)],
     )
 
 

@@ -27,6 +27,8 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"  # relevance | newest | oldest
+    doc_type: str | None = None  # articles citing a document of this kind (KH, Kế hoạch)
+    issuer: str | None = None  # articles citing a document of this issuer (UBND)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Hit:
     category: str | None
     score: float
     snippet: str
+    documents: list[str] = field(default_factory=list)  # numbers of the documents it cites
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class FacetValue:
 
     value: str
     count: int
+    label: str | None = None  # a name for a code (KH: Kế hoạch), where the value is one
 
 
 @dataclass(frozen=True)

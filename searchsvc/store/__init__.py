@@ -3,7 +3,8 @@
 Third stage: uses `vietnamese` and `archive`. Public modules: `schema` (`build_schema`,
 `document`, `content_hash`, `analyze`, `docnum_terms`, `word_forms`), `generations`
 (generation directories, the `CURRENT` switch, the writer lock), `snapshot`
-(`open_snapshot`: one generation opened for reading), `segfiles` (`TermTable`,
+(`open_snapshot`: one generation opened for reading; `MultiValues`: a property with several
+values per article, the kinds and issuers of cited documents), `segfiles` (`TermTable`,
 `PostingsFile`, `write_field`: segment files written from sorted arrays; `preloaded_lengths`)
 and `sidecar` (`SidecarWriter`, `write_missing`: each segment's read-optimized `.srd` file,
 the only thing the read side maps; Whoosh stays the source of truth it is derived from).
@@ -34,7 +35,14 @@ from searchsvc.store.schema import (
     document,
     word_forms,
 )
-from searchsvc.store.snapshot import BoolArray, FloatArray, IntArray, Snapshot, open_snapshot
+from searchsvc.store.snapshot import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    MultiValues,
+    Snapshot,
+    open_snapshot,
+)
 
 __all__ = [
     "BODY_LEAD_WORDS",
@@ -43,6 +51,7 @@ __all__ = [
     "BoolArray",
     "FloatArray",
     "IntArray",
+    "MultiValues",
     "Snapshot",
     "build_schema",
     "content_hash",

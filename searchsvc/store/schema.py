@@ -15,6 +15,8 @@ Design (why it looks unlike a textbook Whoosh schema):
 - `title_a`/`body_a` hold only words that carry diacritics (accent key differs from the
   folded form): an unaccented query word never looks at them, so the rest would be waste.
 - The `title_col` column keeps titles readable without unpickling stored bodies (suggest).
+- The `cited` column holds the documents an article cites (`vietnamese.docnumbers`), one
+  tab-separated line each, so facets by kind and issuer load without the stored fields.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from whoosh.analysis import Token as WToken
 from whoosh.analysis import Tokenizer
 
 from searchsvc.archive import Article
-from searchsvc.vietnamese import text
+from searchsvc.vietnamese import docnumbers, text
 
 # Whoosh pickles the schema (these field classes) into every index; indexes built before the
 # store/ layout name this module `searchsvc.schema`, so that name keeps resolving here.
@@ -229,6 +231,7 @@ def build_schema() -> fields.Schema:
         body_p=TermCounts("pairs"),
         docnum=TermCounts("docnums"),
         title_col=fields.COLUMN(columns.VarBytesColumn()),
+        cited=fields.COLUMN(columns.VarBytesColumn()),
         minutes=fields.COLUMN(columns.NumericColumn("i", default=NO_DATE)),
         published=fields.DATETIME(stored=True, sortable=True),
         year=fields.NUMERIC(stored=True, sortable=True),
@@ -257,6 +260,12 @@ def local_time(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
+def cited_column(article: Article) -> bytes:
+    """Return the `cited` column value: one `Citation.line()` per cited document."""
+    found = docnumbers.citations(f"{article.title or ''}\n{article.body or ''}")
+    return "\n".join(c.line() for c in found).encode("utf-8")
+
+
 def document(article: Article) -> dict[str, Any]:
     """Return the fields to add to the index for one article."""
     title = analyze(article.title or "")
@@ -277,6 +286,7 @@ def document(article: Article) -> dict[str, Any]:
         "body_p": body.pairs,
         "docnum": title.docnums + body.docnums,
         "title_col": (article.title or "").encode("utf-8"),
+        "cited": cited_column(article),
         "category": article.category or "",
     }
     if article.published is not None:

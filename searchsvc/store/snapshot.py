@@ -30,6 +30,7 @@ from searchsvc.errors import IndexUnavailable
 from searchsvc.store import sidecar
 from searchsvc.store.schema import NO_DATE
 from searchsvc.store.sidecar import Sidecar
+from searchsvc.vietnamese.docnumbers import Citation
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -91,6 +92,39 @@ def _body_bytes(value: tuple[str, ...]) -> int:
     return sum(sys.getsizeof(v) for v in value) + 100
 
 
+@dataclass(frozen=True)
+class MultiValues:
+    """A property an article may have several values of: (document, value code) pairs."""
+
+    values: list[str]
+    docs: IntArray
+    codes: IntArray
+
+    @classmethod
+    def build(cls, pairs: list[tuple[int, str]]) -> MultiValues:
+        """Return the structure of (docnum, value) pairs (each pair once)."""
+        unique = sorted(set(pairs))
+        values = sorted({v for _, v in unique})
+        code = {v: i for i, v in enumerate(values)}
+        docs = np.array([d for d, _ in unique], dtype=np.int32)
+        return cls(values, docs, np.array([code[v] for _, v in unique], dtype=np.int32))
+
+    def mask(self, n: int, wanted: list[str]) -> BoolArray:
+        """Return which of n documents have any of the wanted values."""
+        out = np.zeros(n, dtype=np.bool_)
+        codes = [i for i, v in enumerate(self.values) if v in wanted]
+        out[self.docs[np.isin(self.codes, codes)]] = True
+        return out
+
+    def counts(self, mask: BoolArray) -> list[tuple[str, int]]:
+        """Return (value, documents in mask with it) for every value with any."""
+        found = np.bincount(self.codes[mask[self.docs]], minlength=len(self.values))
+        return [(self.values[i], int(c)) for i, c in enumerate(found) if c]
+
+
+_NO_VALUES = MultiValues([], np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
+
+
 @dataclass
 class Snapshot:
     """The arrays and sidecars of one generation."""
@@ -112,6 +146,11 @@ class Snapshot:
     month: IntArray
     minutes: IntArray
     titles: list[str]
+    # What articles cite (docnum: `Citation.line()`s), kinds and issuers of those documents.
+    cited: dict[int, str] = field(default_factory=dict)
+    doc_type: MultiValues = _NO_VALUES
+    issuer: MultiValues = _NO_VALUES
+    has_citations: bool = False  # False for an index built before the `cited` column
     bodies: BodyCache = field(default_factory=BodyCache)
     memo: dict[str, Any] = field(default_factory=dict)
     # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
@@ -142,6 +181,12 @@ class Snapshot:
             keep = self.live[ids]
             ids, weights = ids[keep], weights[keep]
         return ids, weights
+
+    def citations(self, docnum: int) -> list[Citation]:
+        """Return the documents an article cites, in order of first mention."""
+        lines = self.cited.get(docnum, "")
+        found = (Citation.from_line(line) for line in lines.split("\n") if line)
+        return [c for c in found if c is not None]
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents contain a term (deleted ones too, as Whoosh counts)."""
@@ -269,6 +314,17 @@ def _strings(parts: list[Sidecar], name: str, counts: list[int]) -> list[str]:
     return out
 
 
+def _cited_values(snap: Snapshot) -> tuple[MultiValues, MultiValues]:
+    """Return the kinds and the issuers of the documents each article cites."""
+    kinds: list[tuple[int, str]] = []
+    issuers: list[tuple[int, str]] = []
+    for docnum in snap.cited:
+        for cited in snap.citations(docnum):
+            kinds += [(docnum, cited.kind)] if cited.kind else []
+            issuers += [(docnum, cited.issuer)] if cited.issuer else []
+    return MultiValues.build(kinds), MultiValues.build(issuers)
+
+
 def open_snapshot(path: Path, token: str) -> Snapshot:
     """Open one generation directory: its Whoosh readers (deletions) and segment sidecars."""
     try:
@@ -316,7 +372,10 @@ def open_snapshot(path: Path, token: str) -> Snapshot:
         minutes=minutes.astype(np.int32),
         titles=_strings(sides, "title_col", counts),
         deletions=not bool(live.all()),
+        cited={d: lines for d, lines in enumerate(_strings(sides, "cited", counts)) if lines},
+        has_citations="cited" in ix.schema.names(),
     )
+    snap.doc_type, snap.issuer = _cited_values(snap)
     # Close the files when the snapshot is dropped unclosed, even inside a reference cycle
     # (a weakref callback runs before the files' own finalizers could warn).
     weakref.finalize(snap, _close_quietly, searcher)

@@ -72,8 +72,22 @@ def _other_schemas() -> dict[str, Schema]:
                 "category": _nullable("string"),
                 "views": _nullable("integer"),
                 "permalink": {"type": "string"},
+                "documents": {"type": "array", "items": _ref("CitedDocument")},
             },
             "A full article.",
+        ),
+        "CitedDocument": _object(
+            {
+                "number": {"type": "string", "description": "As written: 45/KH-UBND."},
+                "doc_type": _nullable("string", description="Kind code (KH), if known."),
+                "doc_type_name": _nullable("string"),
+                "issuer": _nullable("string", description="Issuer code (UBND)."),
+                "issuer_name": _nullable("string"),
+                "year": _nullable("integer"),
+                "issued": _nullable("string", description="Issue date written after the number."),
+                "search": {"type": "string", "description": "Path of a search for the number."},
+            },
+            "A document the article cites.",
         ),
         "Stats": _object(_stats_properties(), "The loaded index."),
         "Health": _object(
@@ -100,17 +114,35 @@ def _search_schemas() -> dict[str, Schema]:
                     "description": "HTML-escaped passage with matched words in <mark>.",
                 },
                 "permalink": {"type": "string", "description": "Path of the article page."},
+                "documents": {
+                    **TEXT_LIST,
+                    "description": "Numbers of the documents it cites (45/KH-UBND).",
+                },
             },
             "One search result.",
         ),
-        "FacetValue": _object(
-            {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
-            "A facet value and how many matching articles carry it.",
-        ),
+        "FacetValue": {
+            **_object(
+                {
+                    "value": {"type": "string"},
+                    "count": {"type": "integer", "minimum": 0},
+                    "label": {"type": "string", "description": "The name of a code (KH)."},
+                },
+                "A facet value and how many matching articles carry it.",
+            ),
+            "required": ["value", "count"],
+        },
         "Facets": {
             "type": "object",
-            "description": "Counts over all matching articles; month only when a year is chosen.",
-            "properties": {"category": facet_list, "year": facet_list, "month": facet_list},
+            "description": "Counts over all matching articles; month only when a year is chosen. "
+            "doc_type and issuer count articles citing a document of that kind or issuer.",
+            "properties": {
+                "category": facet_list,
+                "year": facet_list,
+                "month": facet_list,
+                "doc_type": facet_list,
+                "issuer": facet_list,
+            },
             "additionalProperties": facet_list,
         },
         "Understood": _object(
@@ -188,6 +220,18 @@ def _search_parameters() -> list[Schema]:
             "sort",
             {"type": "string", "enum": list(SORTS)},
             "Default relevance.",
+        ),
+        _query(
+            "doc_type",
+            {"type": "string"},
+            "Articles citing a document of this kind: a code of the doc_type facet (KH) or its "
+            "name (Kế hoạch), with or without accents.",
+        ),
+        _query(
+            "issuer",
+            {"type": "string"},
+            "Articles citing a document of this issuer: a code of the issuer facet (UBND) or "
+            "its name (Ủy ban nhân dân).",
         ),
     ]
 

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from searchsvc.errors import BadRequest, SearchError
 from searchsvc.searching import MAX_QUERY_CHARS, FacetValue, SearchRequest, SearchResult, clip
-from searchsvc.vietnamese import text
+from searchsvc.vietnamese import docnumbers, text
 from searchsvc.web import params, present, urls
 from searchsvc.web.api import checked_id
 from searchsvc.web.state import run_search, searcher
@@ -16,13 +16,22 @@ from searchsvc.web.state import run_search, searcher
 bp = Blueprint("pages", __name__)
 
 # Parameters the page carries from one link to the next.
-KEPT = ("q", "category", "year", "month", "from", "to", "sort", "per_page", "page")
-FILTERS = ("category", "year", "month", "from", "to")
+KEPT = (
+    *("q", "category", "year", "month", "from", "to", "sort", "per_page", "page"),
+    *("doc_type", "issuer"),
+)
+FILTERS = ("category", "year", "month", "from", "to", "doc_type", "issuer")
 # The search box takes three times what is searched: a decomposed (NFD) letter can be three
 # code points. 600 characters percent-encode to at most 5,400 bytes, under the 8,000-byte
 # query string the service accepts, so a form submission never gets 414.
 QUERY_INPUT_CHARS = 3 * MAX_QUERY_CHARS
-FACET_LABELS = {"category": "Chuyên mục", "year": "Năm", "month": "Tháng"}
+FACET_LABELS = {
+    "category": "Chuyên mục",
+    "year": "Năm",
+    "month": "Tháng",
+    "doc_type": "Loại văn bản",
+    "issuer": "Cơ quan ban hành",
+}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 
 
@@ -71,6 +80,13 @@ def facet_values(kind: str, values: list[FacetValue]) -> list[FacetValue]:
     return values
 
 
+def filter_label(key: str, value: str) -> str | None:
+    """Return how a document kind or issuer filter reads: `Kế hoạch (KH)`; None otherwise."""
+    table = {"doc_type": docnumbers.kinds(), "issuer": docnumbers.issuers()}.get(key)
+    codes = table.find(value) if table else []
+    return f"{table.names[codes[0]]} ({codes[0]})" if table and codes else None
+
+
 def form_dates() -> dict[str, str]:
     """Return from/to as DD/MM/YYYY for the date fields (as typed when they do not parse)."""
     dates = {}
@@ -96,6 +112,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         sort_labels=SORT_LABELS,
         filters=[(k, v) for k, v in current_args().items() if k in FILTERS],
         facet_values=facet_values,
+        filter_label=filter_label,
         form_dates=form_dates(),
         safe_snippet=present.safe_snippet,
         query_input_chars=QUERY_INPUT_CHARS,
@@ -145,6 +162,7 @@ def article(article_id: str) -> str:
         "article.html",
         article=item,
         date=present.format_date(item["published"]),
+        format_date=present.format_date,
         permalink=urls.url_for_site("pages.article", article_id=item["id"]),
         back=url_for("pages.index", q=query) if query else url_for("pages.index"),
         query=query,

@@ -73,7 +73,8 @@ def empty_range(request: SearchRequest) -> bool:
 
 
 def parse_search(args: Mapping[str, str]) -> SearchRequest:
-    """Build a SearchRequest from q, page, per_page, category, year, month, from, to and sort.
+    """Build a SearchRequest from q, page, per_page, category, year, month, from, to, sort,
+    doc_type and issuer.
 
     Strict: an empty number, date or sort is an error (the page drops empty fields first).
     Combinations are not errors: `from` after `to` is an empty range, `month` needs `year`.
@@ -96,4 +97,6 @@ def parse_search(args: Mapping[str, str]) -> SearchRequest:
         date_from=date_from,
         date_to=date_to,
         sort=sort,
+        doc_type=_text(args, "doc_type"),
+        issuer=_text(args, "issuer"),
     )

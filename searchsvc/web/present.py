@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
@@ -79,15 +80,21 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "score": _finite(float(hit.score), 4),
         "snippet": str(safe_snippet(hit.snippet)),
         "permalink": f"/articles/{hit.id}",
+        "documents": list(hit.documents),
     }
+
+
+def facet_json(value: FacetValue) -> dict[str, Any]:
+    """Return one facet value as {value, count}, with its `label` when it has one."""
+    out: dict[str, Any] = {"value": str(value.value), "count": int(value.count)}
+    if value.label is not None:
+        out["label"] = str(value.label)
+    return out
 
 
 def facets_json(facets: dict[str, list[FacetValue]]) -> dict[str, list[dict[str, Any]]]:
-    """Return facets as lists of {value, count}."""
-    return {
-        kind: [{"value": str(v.value), "count": int(v.count)} for v in values]
-        for kind, values in facets.items()
-    }
+    """Return facets as lists of {value, count[, label]}."""
+    return {kind: [facet_json(v) for v in values] for kind, values in facets.items()}
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -127,7 +134,22 @@ def article_json(raw: dict[str, object]) -> dict[str, Any]:
         "category": _opt_str(raw, "category"),
         "views": views if isinstance(views, int) and not isinstance(views, bool) else None,
         "permalink": f"/articles/{raw.get('id') or ''}",
+        "documents": documents_json(raw.get("documents")),
     }
+
+
+def documents_json(raw: object) -> list[dict[str, Any]]:
+    """Return the documents an article cites, each with the path of a search for its number."""
+    if not isinstance(raw, list):
+        return []
+    keys = ("number", "doc_type", "doc_type_name", "issuer", "issuer_name", "year", "issued")
+    out = []
+    for item in raw:
+        if isinstance(item, dict) and item.get("number"):
+            cited = {k: item.get(k) for k in keys}
+            cited["search"] = "/?" + urlencode({"q": str(item["number"])})
+            out.append(cited)
+    return out
 
 
 def stats_json(raw: dict[str, object]) -> dict[str, Any]:

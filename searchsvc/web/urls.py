@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
+from searchsvc.config import public_link
 from searchsvc.web.state import service
 
 
 def site_url(path: str) -> str:
     """Return path (starting with "/") under the public URL, or as it is when none is set."""
-    base = service().settings.public_url
-    return base + path if base else path
+    return public_link(service().settings, path)
 
 
 def url_for_site(endpoint: str, **values: Any) -> str:
