@@ -2,7 +2,8 @@
 
 `id` and `body` are required; `title`, `date` or `published`, `category`, `url` and `views` are
 optional; other fields are ignored. Records are read in a stream, each line at most
-MAX_ARTICLE_BYTES, so a file of any size reads in constant memory.
+MAX_ARTICLE_BYTES, so a file of any size reads in constant memory; a compressed file is
+stopped after `decompressed_limit` bytes.
 """
 
 from __future__ import annotations
@@ -29,8 +30,14 @@ from searchsvc.archive.article import (
     os_reason,
     unescape,
 )
+from searchsvc.archive.lines import TooMuchData, numbered_lines
 
 DERIVED_TITLE_CHARS = 120
+# A .jsonl.gz may unpack to RATIO_LIMIT times its size (text compresses 3-5 times; a gzip
+# bomb, 1,000 times), never less than 64 MiB, never more than 4 GiB.
+RATIO_LIMIT = 100
+MIN_DECOMPRESSED_LIMIT = 64 << 20
+MAX_DECOMPRESSED_BYTES = 4 << 30
 
 _ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
@@ -41,15 +48,23 @@ def read_jsonl(path: Path) -> Iterator[Article | Rejection]:
     number = 0
     try:
         with _open_jsonl(path) as stream:
-            for number, raw in _numbered_lines(stream):
-                if number == 1 and raw is not None and b"\x00" in raw:
+            lines = numbered_lines(stream, MAX_ARTICLE_BYTES, decompressed_limit(path))
+            for count, (number, raw) in enumerate(lines):
+                if count == 0 and raw is not None and b"\x00" in raw:
                     reason = "not UTF-8 JSON Lines (NUL bytes: UTF-16 or a binary file)"
-                    yield Rejection(where, reason, 1)
+                    yield Rejection(where, reason, number)
                     return
                 if raw is None:
                     yield Rejection(where, f"line longer than {mb(MAX_ARTICLE_BYTES)}", number)
-                elif raw.strip():
+                else:
                     yield from _read_record(raw, where, number)
+    except TooMuchData as exc:
+        reason = (
+            f"stopped after {mb(exc.limit)} of uncompressed data (at most "
+            f"{RATIO_LIMIT} times the compressed size, and {mb(MAX_DECOMPRESSED_BYTES)}): "
+            "the rest of the file is skipped"
+        )
+        yield Rejection(where, reason, number or None)
     except (OSError, EOFError, zlib.error) as exc:
         after = f" after line {number}" if number else ""
         reason = f"cannot read the file{after}: {_io_reason(exc, path)}"
@@ -72,20 +87,15 @@ def _io_reason(exc: BaseException, path: Path) -> str:
     return str(exc)
 
 
-def _numbered_lines(stream: io.BufferedIOBase) -> Iterator[tuple[int, bytes | None]]:
-    """Yield numbered lines of at most MAX_ARTICLE_BYTES; None stands for a longer line."""
-    number = 0
-    while True:
-        raw = stream.readline(MAX_ARTICLE_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_ARTICLE_BYTES and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):
-                raw = stream.readline(1 << 20)
-            yield number, None
-        else:
-            yield number, raw
+def decompressed_limit(path: Path) -> int | None:
+    """Return how many bytes a .gz file may give: RATIO_LIMIT times its size, within bounds."""
+    if not path.name.endswith(".gz"):
+        return None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return min(MAX_DECOMPRESSED_BYTES, max(MIN_DECOMPRESSED_LIMIT, RATIO_LIMIT * size))
 
 
 def _read_record(raw: bytes, where: str, number: int) -> Iterator[Article | Rejection]:

@@ -60,7 +60,11 @@ def read_page_file(path: Path, root: Path, size: int) -> Iterator[Article | Reje
         yield Rejection(where, f"file is {mb(size)}; one article may be at most 2 MB")
         return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_ARTICLE_BYTES + 1)  # the file may have grown since stat
+        if len(data) > MAX_ARTICLE_BYTES:
+            yield Rejection(where, "file is over 2 MB; one article may be at most 2 MB")
+            return
         decoded = decode_bytes(data)
         article, warnings = parse_page(decoded.text, page_id(path, root), where)
     except OSError as exc:

@@ -13,6 +13,12 @@ import click
 from searchsvc.archive import Article, ReadReport, Rejection, read_sources
 from searchsvc.cli import main
 
+follow_links_option = click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Also read symbolic links that lead out of a source directory (skipped by default).",
+)
+
 
 @main.group()
 def archive() -> None:
@@ -23,11 +29,13 @@ def archive() -> None:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print each article as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not list each rejection and warning.")
-def check(sources: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+@follow_links_option
+def check(sources: tuple[Path, ...], as_json: bool, quiet: bool, follow_links: bool) -> None:
     """Read SOURCE files and directories as the indexer would; exit 1 if anything is rejected.
 
-    Rejections and warnings go to standard error, one a line. With --json, standard output holds
-    one JSON object per article and the summary goes to standard error.
+    Rejections and warnings go to standard error, one a line (the first 100 of each file;
+    the rest are counted). With --json, standard output holds one JSON object per article
+    and the summary goes to standard error.
     """
     report = ReadReport()
 
@@ -36,7 +44,8 @@ def check(sources: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
             click.echo(str(rejection), err=True)
 
     progress = sys.stderr.isatty() and not quiet
-    for count, article in enumerate(read_sources(sources, on_reject, report), 1):
+    articles = read_sources(sources, on_reject, report, follow_links)
+    for count, article in enumerate(articles, 1):
         if as_json:
             click.echo(json.dumps(article_json(article), ensure_ascii=False))
         if progress and count % 10_000 == 0:
@@ -67,21 +76,16 @@ def summary(report: ReadReport) -> str:
         f"{report.rejected:,} rejected ({_count(report.duplicates, 'duplicate id')}), "
         f"{_count(report.warnings, 'warning')}"
     ]
+    reasons = Counter(report.reasons)
     for label, warning in (("rejected", False), ("warning", True)):
-        reasons = Counter(_reason_kind(r) for r in report.rejections if r.warning is warning)
-        for reason, count in reasons.most_common(10):
-            lines.append(f"  {label} {count:,}x: {reason}")
+        kinds = Counter({k: n for k, n in reasons.items() if k.startswith("warning: ") is warning})
+        for reason, count in kinds.most_common(10):
+            lines.append(f"  {label} {count:,}x: {reason.removeprefix('warning: ')}")
+    if report.unlisted:
+        lines.append(f"  ({report.unlisted:,} rejections and warnings counted but not listed)")
     return "\n".join(lines)
 
 
 def _count(number: int, noun: str) -> str:
     """Return a count with its noun, plural unless it is one."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
-
-def _reason_kind(rejection: Rejection) -> str:
-    """Return the general part of a reason, without the details that differ between files."""
-    reason = rejection.reason
-    if reason.startswith("duplicate id"):
-        return "duplicate id"
-    return reason.split(": ", 1)[0] if reason.startswith("not valid JSON") else reason

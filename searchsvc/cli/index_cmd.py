@@ -18,6 +18,7 @@ import click
 
 from searchsvc.archive import Rejection
 from searchsvc.cli import main
+from searchsvc.cli.archive_cmd import follow_links_option
 from searchsvc.errors import SearchError
 from searchsvc.indexing import indexer
 
@@ -98,7 +99,7 @@ def _progress(quiet: bool) -> Iterator[indexer.ProgressFn | None]:
 
 
 def _write_report(path: Path, rejections: list[Rejection]) -> None:
-    """Write every rejection as one JSON line: path, line, reason, warning."""
+    """Write the listed rejections as JSON lines: path, line, reason, warning."""
     with path.open("w", encoding="utf-8") as f:
         for r in rejections:
             f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
@@ -124,7 +125,7 @@ def _print_reasons(reasons: dict[str, int], report: Path | None, limit: int = 10
     if len(reasons) > limit:
         click.echo(f"  ... and {len(reasons) - limit} more reasons")
     if report is None:
-        click.echo("  (--report FILE lists every one)")
+        click.echo("  (--report FILE lists them, the first 100 of each file)")
 
 
 def _json_out(value: dict[str, Any]) -> None:
@@ -155,7 +156,7 @@ def _report_or_json(result: Any, report: Path | None, as_json: bool, **extra: ob
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every rejection to FILE as JSON lines (path, line, reason).",
+    help="Write the rejections to FILE as JSON lines (path, line, reason; 100 a file at most).",
 )
 @json_option
 @click.option(
@@ -164,12 +165,14 @@ def _report_or_json(result: Any, report: Path | None, as_json: bool, **extra: ob
     default=None,
     help="Indexing processes for large builds (default: one per core, at most 4).",
 )
+@follow_links_option
 def build_cmd(
     sources: tuple[Path, ...],
     index_dir: Path | None,
     report: Path | None,
     as_json: bool,
     workers: int | None,
+    follow_links: bool,
 ) -> None:
     """Build a new generation from SOURCE... (default: the sample archive) and make it live."""
     with _progress(as_json) as progress:
@@ -180,6 +183,7 @@ def build_cmd(
                 progress=progress,
                 workers=workers,
                 command=_command_line(),
+                follow_links=follow_links,
             )
         )
     if _report_or_json(result, report, as_json, documents=result.indexed):
@@ -210,15 +214,17 @@ def build_cmd(
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every rejection to FILE as JSON lines (path, line, reason).",
+    help="Write the rejections to FILE as JSON lines (path, line, reason; 100 a file at most).",
 )
 @json_option
+@follow_links_option
 def update_cmd(
     sources: tuple[Path, ...],
     delete_missing: bool,
     index_dir: Path | None,
     report: Path | None,
     as_json: bool,
+    follow_links: bool,
 ) -> None:
     """Add new and changed articles of SOURCE... to the index (a new generation)."""
     with _progress(as_json) as progress:
@@ -229,6 +235,7 @@ def update_cmd(
                 delete_missing=delete_missing,
                 progress=progress,
                 command=_command_line(),
+                follow_links=follow_links,
             )
         )
     if _report_or_json(result, report, as_json):

@@ -174,12 +174,11 @@ def _write_articles(
 def _build_into(
     index_dir: Path,
     partial: Path,
-    paths: list[Path],
-    progress: ProgressFn | None,
+    reading: Reading,
     workers: int | None,
 ) -> BuildReport:
     """Build a complete generation in `partial`, verify it and make it live."""
-    reading = Reading(paths, progress)
+    paths = list(reading.sources)
     create_index(partial)
     manifest: dict[str, tuple[str, str]] = {}
     result, used, sample = _write_articles(reading, partial, workers, manifest)
@@ -225,6 +224,7 @@ def build(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     command: str | None = None,
+    follow_links: bool = False,
 ) -> BuildReport:
     """Build a new generation from the sources (default: the sample archive) and make it live.
 
@@ -232,7 +232,8 @@ def build(
     builds of POOL_THRESHOLD articles or more and this process otherwise; 1 never starts a
     process. Raises IndexLocked at once when another writer runs, and IndexBuildError when
     nothing could be indexed or the new generation fails verification; the live generation
-    is then untouched.
+    is then untouched. Symbolic links out of a source directory are read only with
+    follow_links.
     """
     target = Path(index_dir) if index_dir is not None else config.default_index_dir()
     paths = resolve_sources(sources)
@@ -240,7 +241,8 @@ def build(
         gens.clean_partials(target)
         partial = gens.new_partial(target)
         try:
-            return _build_into(target, partial, paths, progress, workers)
+            reading = Reading(paths, progress, follow_links)
+            return _build_into(target, partial, reading, workers)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise

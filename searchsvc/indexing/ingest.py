@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import query as wquery
 
 from searchsvc import archive
-from searchsvc.archive import Article, Rejection
+from searchsvc.archive import Article, Rejection, is_duplicate
 from searchsvc.errors import IndexBuildError
 from searchsvc.indexing.writers import open_index
 from searchsvc.store import generations as gens
@@ -46,23 +46,39 @@ ProgressFn = Callable[[Progress], None]
 
 
 class Reading:
-    """Read sources once: skip repeated ids, keep rejections, count, report progress."""
+    """Read sources once: skip repeated ids, keep rejections, count, report progress.
 
-    def __init__(self, sources: Sequence[Path], progress: ProgressFn | None) -> None:
+    The archive reader counts every rejection and warning in `counts` and passes on only the
+    first ones of each file (kept in `rejections`, with a line for the rest); rejections made
+    here while indexing are kept and counted apart.
+    """
+
+    def __init__(
+        self, sources: Sequence[Path], progress: ProgressFn | None, follow_links: bool = False
+    ) -> None:
         self.sources = sources
         self.progress = progress
+        self.follow_links = follow_links
         self.started = time.perf_counter()
         self.counts = archive.ReadReport()
         self.rejections: list[Rejection] = []
+        self.extra: Counter[str] = Counter()
+        self.extra_troubled: set[str] = set()
         self.seen: dict[str, str] = {}
 
     def reject(self, rejection: Rejection) -> None:
-        """Keep a rejection or warning reported by the archive reader (or by indexing)."""
+        """Keep and count a rejection made while indexing (not by the archive reader)."""
         self.rejections.append(rejection)
+        self.extra[archive.reason_kind(rejection)] += 1
+        if not rejection.warning and not is_duplicate(rejection):
+            self.extra_troubled.add(source_file(rejection.path))
 
     def articles(self) -> Iterator[Article]:
         """Yield each article whose id was not seen before."""
-        for article in archive.read_sources(self.sources, self.reject, self.counts):
+        found = archive.read_sources(
+            self.sources, self.rejections.append, self.counts, self.follow_links
+        )
+        for article in found:
             first = self.seen.get(article.id)
             if first is not None:  # the reader drops duplicates too; this is a safety net
                 self.reject(Rejection(article.source, f"duplicate id {article.id!r}: {first}"))
@@ -78,24 +94,31 @@ class Reading:
     @property
     def duplicates(self) -> int:
         """Records skipped because their id was read before."""
-        return sum(1 for r in self.rejections if is_duplicate(r))
+        return self.counts.duplicates + self.extra["duplicate id"]
 
     @property
     def rejected(self) -> int:
         """Records rejected for any other reason."""
-        return sum(1 for r in self.rejections if not r.warning and not is_duplicate(r))
+        extra = sum(
+            n
+            for k, n in self.extra.items()
+            if k != "duplicate id" and not k.startswith("warning: ")
+        )
+        return self.counts.rejected - self.counts.duplicates + extra
 
     @property
     def warnings(self) -> int:
         """Records read with a warning."""
-        return sum(1 for r in self.rejections if r.warning)
+        extra = sum(n for k, n in self.extra.items() if k.startswith("warning: "))
+        return self.counts.warnings + extra
+
+    def troubled(self) -> set[str]:
+        """Return the source files that had a rejection other than a repeated id."""
+        return {source_file(p) for p in self.counts.troubled} | self.extra_troubled
 
     def reasons(self) -> dict[str, int]:
-        """Count rejections and warnings by reason, duplicates under one heading."""
-        counts = Counter(
-            "duplicate id" if is_duplicate(r) else ("warning: " if r.warning else "") + r.reason
-            for r in self.rejections
-        )
+        """Count rejections and warnings by kind of reason, commonest first."""
+        counts = Counter(self.counts.reasons) + self.extra
         return dict(counts.most_common())
 
     def elapsed(self) -> float:
@@ -107,11 +130,6 @@ class Reading:
         if self.progress is not None:
             p = Progress(self.read, indexed, self.rejected, self.duplicates, self.elapsed())
             self.progress(p)
-
-
-def is_duplicate(rejection: Rejection) -> bool:
-    """Tell whether a rejection is a repeated id."""
-    return not rejection.warning and rejection.reason.startswith("duplicate id")
 
 
 def batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:

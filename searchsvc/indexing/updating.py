@@ -25,7 +25,6 @@ from searchsvc.indexing.ingest import (
     ProgressFn,
     Reading,
     finish_generation,
-    is_duplicate,
     read_manifest,
     resolve_sources,
     source_file,
@@ -99,9 +98,7 @@ def _missing(
     not proof that its article is gone.
     """
     roots = [os.path.abspath(p) for p in paths]
-    troubled = {
-        source_file(r.path) for r in reading.rejections if not r.warning and not is_duplicate(r)
-    }
+    troubled = reading.troubled()
     return [
         i
         for i, (_h, src) in known.items()
@@ -172,18 +169,16 @@ def _update_into(
     index_dir: Path,
     live: Path,
     partial: Path,
-    paths: list[Path],
+    reading: Reading,
     delete_missing: bool,
-    progress: ProgressFn | None,
 ) -> UpdateReport:
     """Apply the sources' changes to a copy of the live generation and make it live."""
     _check_schema(live)
     known = read_manifest(live)
-    reading = Reading(paths, progress)
     _link_generation(live, partial)
     counts, sample = _write_changes(partial, reading, known, delete_missing)
     report = UpdateReport(
-        str(index_dir), live.name, None, [str(p) for p in paths], reading.read,
+        str(index_dir), live.name, None, [str(p) for p in reading.sources], reading.read,
         counts["added"], counts["changed"], counts["deleted"], counts["unchanged"],
         reading.rejected, reading.duplicates, reading.warnings, reading.reasons(),
         reading.rejections, len(known), 0.0,
@@ -224,6 +219,7 @@ def update(
     delete_missing: bool = False,
     progress: ProgressFn | None = None,
     command: str | None = None,
+    follow_links: bool = False,
 ) -> UpdateReport:
     """Add new articles, replace changed ones (by content hash), optionally delete vanished ones.
 
@@ -241,7 +237,8 @@ def update(
             raise IndexUnavailable(f"{target} holds no index yet; run `searchsvc index build`")
         partial = gens.new_partial(target)
         try:
-            return _update_into(target, live, partial, paths, delete_missing, progress)
+            reading = Reading(paths, progress, follow_links)
+            return _update_into(target, live, partial, reading, delete_missing)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
