@@ -386,6 +386,7 @@ NO_TRACEBACK = ("Traceback (most recent call last)", 'File "/')
 
 def concurrent_builds(tmp: Path, n: int) -> dict[str, Any]:
     """Start two builds of one index together; return both outcomes."""
+    tmp.mkdir(parents=True, exist_ok=True)
     src = tmp / "c.jsonl"
     write_archive(src, "c", "markerc", n, seed=5)
     index = tmp / "index"
@@ -504,9 +505,17 @@ def test_kills_during_update_keep_index_consistent(tmp_path: Path) -> None:
 
 
 def test_two_builds_at_once_one_proceeds(tmp_path: Path) -> None:
-    """Two builds started together: exactly one succeeds; the other exits at once, saying why."""
-    got = concurrent_builds(tmp_path, n=200)
-    codes = [e[1] for e in got["ended"]]
+    """Two builds started together: exactly one succeeds; the other exits at once, saying why.
+
+    On a loaded machine one process can finish its whole build before the other has even
+    started Python; both then succeed one after the other, which says nothing about the lock.
+    Such a run is started again (with a fresh index), up to three times.
+    """
+    for attempt in range(3):
+        got = concurrent_builds(tmp_path / f"try{attempt}", n=200)
+        codes = [e[1] for e in got["ended"]]
+        if codes != [0, 0]:
+            break
     assert sorted(c == 0 for c in codes) == [False, True], got["ended"]
     winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
     t_win, _, _, _ = got["ended"][winner]
