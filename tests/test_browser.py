@@ -7,6 +7,8 @@ SEARCHSVC_UPDATE_SCREENSHOTS=1 they are also written to docs/ for the README.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -139,3 +141,35 @@ def test_keyboard_focus_is_visible(browser: Any, server: Server) -> None:
     assert "Bỏ qua" in focused
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def test_document_facets_csv_download_and_feed(browser: Any, server: Server) -> None:
+    """The two document facets filter; "Tải CSV" downloads what csv reads; the feed parses."""
+    feedparser = pytest.importorskip("feedparser")
+    page, errors = new_page(browser, 1280, 900)
+    page.goto(server.base + "/?q=k%E1%BA%BF+ho%E1%BA%A1ch")
+    assert page.get_by_role("heading", name="Loại văn bản").is_visible()
+    assert page.get_by_role("heading", name="Cơ quan ban hành").is_visible()
+    kind = page.locator("#facet-doc_type + ul a", has_text="Kế hoạch")
+    count = int(re.sub(r"\D", "", kind.locator(".count").inner_text()))
+    kind.click()
+    page.wait_for_url(re.compile(r"doc_type=KH"))
+    assert f"Tìm thấy {count} kết quả" in page.locator("#results-title").inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Tải CSV")).click()
+    saved = download.value.path()
+    raw = Path(saved).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == count
+    assert any(r["title"].startswith("Kế hoạch số 102/KH-UBND") for r in rows)
+    assert all("KH-" in r["documents"] for r in rows)
+
+    assert page.get_by_role("link", name=re.compile("Theo dõi")).is_visible()
+    href = page.locator('link[rel="alternate"][type="application/atom+xml"]').get_attribute("href")
+    assert href is not None and "doc_type=KH" in href
+    feed = feedparser.parse(page.request.get(server.base + href).body())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert len(feed.entries) == min(count, 20)
+    assert errors == [], errors

@@ -22,7 +22,11 @@ def test_search_json_export(sample_index: Path) -> None:
     data = json.loads(out.stdout)
     assert data["total"] >= 1
     hit = data["hits"][0]
-    assert set(hit) == {"id", "published", "category", "title", "url", "score", "snippet"}
+    assert set(hit) == {
+        *("id", "published", "category", "title", "url", "permalink", "score", "documents"),
+        "snippet",
+    }
+    assert hit["permalink"] == f"/articles/{hit['id']}" and "45/KH-UBND" in hit["documents"]
     assert "45/KH-UBND" in hit["title"] and "<mark>" not in hit["snippet"]
 
 

@@ -350,7 +350,7 @@ def test_openapi_document_describes_every_route(client: FlaskClient) -> None:
     doc = get_json(client, "/api/openapi.json")
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {
-        *("/api/search", "/api/suggest", "/api/articles/{article_id}"),
+        *("/api/search", "/api/suggest", "/api/suggest/opensearch", "/api/articles/{article_id}"),
         *("/api/stats", "/healthz", "/api/openapi.json"),
     }
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import html
+import dataclasses
 import json
-import re
 import shutil
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,49 +18,55 @@ from searchsvc.cli import main
 from searchsvc.errors import SearchError
 from searchsvc.searching import (
     SORTS,
+    Hit,
+    Matches,
     Searcher,
     SearchRequest,
     SearchResult,
     evaluate,
+    export,
     parse_date,
     read_queries,
 )
 
-_TAG = re.compile(r"<[^>]*>")
-EXPORT_FIELDS = ("id", "published", "category", "title", "url", "score", "snippet")
+ALL_BUDGET_MS = 120_000  # `--all` is an export: it may take its time rather than stop short
 
 
-def plain(snippet: str) -> str:
-    """Return a snippet as plain text (marks removed, entities decoded)."""
-    return html.unescape(_TAG.sub("", snippet))
+def _rows(hits: Iterable[Hit], settings: config.Settings) -> Iterator[dict[str, Any]]:
+    """Yield the export rows of hits, permalinks under SEARCHSVC_PUBLIC_URL when set."""
+    for hit in hits:
+        yield export.hit_row(hit, config.public_link(settings, f"/articles/{hit.id}"))
 
 
-def _rows(result: SearchResult) -> list[dict[str, Any]]:
-    """Return the export rows of a result."""
-    return [
-        {**{k: getattr(h, k) for k in EXPORT_FIELDS}, "snippet": plain(h.snippet)}
-        for h in result.hits
-    ]
+def _print_hits(hits: Iterable[Hit], first: int) -> None:
+    """Print hits as numbered lines of a readable table."""
+    width = shutil.get_terminal_size((100, 20)).columns
+    for i, h in enumerate(hits, first):
+        date = (h.published or "")[:10]
+        click.echo(f"{i:>3}. {h.title[: width - 20]}  [{date} {h.category or ''}]")
+        click.echo(f"     {h.id}  score {h.score:.3f}")
+        click.echo(f"     {export.plain(h.snippet)[: width - 6]}")
 
 
 def _print_table(result: SearchResult) -> None:
     """Print a readable table of results."""
-    width = shutil.get_terminal_size((100, 20)).columns
     u = result.understood
     click.echo(f"{result.total} kết quả cho: {u.searched} ({result.took_ms:.0f} ms)")
     if u.fallback:
         click.echo("Không có bài chứa mọi từ; hiển thị bài khớp nhiều từ nhất.")
     if result.did_you_mean:
         click.echo(f"Có phải bạn muốn tìm: {result.did_you_mean}")
-    for i, h in enumerate(result.hits, (result.page - 1) * result.per_page + 1):
-        date = (h.published or "")[:10]
-        click.echo(f"{i:>3}. {h.title[: width - 20]}  [{date} {h.category or ''}]")
-        click.echo(f"     {h.id}  score {h.score:.3f}")
-        click.echo(f"     {plain(h.snippet)[: width - 6]}")
+    _print_hits(result.hits, (result.page - 1) * result.per_page + 1)
 
 
-def _emit(result: SearchResult, fmt: str) -> None:
-    """Print a result in the chosen format."""
+def _write_csv(rows: Iterable[dict[str, Any]], bom: bool) -> None:
+    """Write rows as Excel-ready CSV, a row at a time."""
+    for chunk in export.csv_lines(rows, export.HIT_FIELDS, bom=bom):
+        sys.stdout.write(chunk)
+
+
+def _emit(result: SearchResult, fmt: str, settings: config.Settings, bom: bool) -> None:
+    """Print one page of results in the chosen format."""
     if fmt == "json":
         payload = {
             "query": result.query,
@@ -69,20 +74,44 @@ def _emit(result: SearchResult, fmt: str) -> None:
             "page": result.page,
             "understood": asdict(result.understood),
             "did_you_mean": result.did_you_mean,
-            "hits": _rows(result),
+            "hits": list(_rows(result.hits, settings)),
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(_rows(result))
+        _write_csv(_rows(result.hits, settings), bom)
     else:
         _print_table(result)
 
 
-def _searcher(index_dir: Path | None) -> Searcher:
+def _emit_all(found: Matches, query: str, fmt: str, settings: config.Settings, bom: bool) -> None:
+    """Print every match in the chosen format as the stream yields it."""
+    if found.partial:
+        click.echo("warning: the search ran out of time; the export may be incomplete", err=True)
+    if fmt == "csv":
+        _write_csv(_rows(found.hits, settings), bom)
+    elif fmt == "json":
+        head = {"query": query, "total": found.total, "understood": asdict(found.understood)}
+        sys.stdout.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "hits": [')
+        for i, row in enumerate(_rows(found.hits, settings)):
+            sys.stdout.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+        sys.stdout.write("\n]}\n")
+    else:
+        click.echo(f"{found.total} kết quả cho: {found.understood.searched}")
+        _print_hits(found.hits, 1)
+
+
+def _settings(everything: bool = False) -> config.Settings:
+    """Return the settings from the environment; an export gets a long time budget."""
+    try:
+        settings = config.Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return dataclasses.replace(settings, query_budget_ms=ALL_BUDGET_MS) if everything else settings
+
+
+def _searcher(index_dir: Path | None, settings: config.Settings | None = None) -> Searcher:
     """Return a searcher over the chosen or default index directory."""
-    return Searcher(index_dir or config.default_index_dir())
+    return Searcher(index_dir or config.default_index_dir(), settings)
 
 
 @main.command("search")
@@ -106,6 +135,8 @@ def _searcher(index_dir: Path | None) -> Searcher:
     default=None,
     help="table on a terminal, json otherwise.",
 )
+@click.option("--all", "everything", is_flag=True, help="Every match, streamed (no --limit).")
+@click.option("--no-bom", is_flag=True, help="CSV without the byte-order mark (for scripts).")
 def search_command(
     query: str,
     index_dir: Path | None,
@@ -119,8 +150,13 @@ def search_command(
     limit: int,
     page: int,
     fmt: str | None,
+    everything: bool,
+    no_bom: bool,
 ) -> None:
-    """Search the archive; json and csv export id, date, category, title, url, score, snippet."""
+    """Search the archive; json and csv export id, date, category, title, url, permalink,
+    score, cited documents and snippet; --all streams every match in the chosen sort."""
+    settings = _settings(everything)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     try:
         request = SearchRequest(
             query,
@@ -134,10 +170,14 @@ def search_command(
             doc_type=doc_type,
             issuer=issuer,
         )
-        result = _searcher(index_dir).search(request)
+        searcher = _searcher(index_dir, settings)
+        if everything:
+            _emit_all(searcher.matches(request), query, fmt, settings, not no_bom)
+            return
+        result = searcher.search(request)
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
-    _emit(result, fmt or ("table" if sys.stdout.isatty() else "json"))
+    _emit(result, fmt, settings, not no_bom)
 
 
 @main.command("eval")

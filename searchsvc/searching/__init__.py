@@ -1,7 +1,8 @@
 """Searching: query understanding, ranking, facets, snippets, completions, spelling.
 
 Fifth stage, beside `indexing` (never imports it): reads the live generation through `store`
-and returns plain values. Public: `Searcher` (`search`, `suggest`, `article`, `stats`,
+and returns plain values. Public: `Searcher` (`search`, `matches`: every match as a stream of
+hits for exports, `suggest`, `article` (with related articles), `stats`,
 `documents`: the register of cited documents as `RegisterEntry`/`CitingArticle`), `export`
 (export rows and Excel-safe CSV), the
 values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
@@ -25,6 +26,7 @@ from searchsvc.searching.values import (
     SORTS,
     FacetValue,
     Hit,
+    Matches,
     SearchRequest,
     SearchResult,
     Understood,
@@ -40,6 +42,7 @@ __all__ = [
     "EvalQuery",
     "FacetValue",
     "Hit",
+    "Matches",
     "Metrics",
     "RegisterEntry",
     "SearchRequest",

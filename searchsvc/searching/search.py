@@ -13,6 +13,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,12 @@ from searchsvc.searching.live import LiveIndex, built_at
 from searchsvc.searching.query import ParsedQuery, understand
 from searchsvc.searching.ranking import WEIGHTS, Scored, Scorer, refine_adjacency, score_query
 from searchsvc.searching.register import RegisterEntry, register
-from searchsvc.searching.snippets import make_snippet
+from searchsvc.searching.related import related
+from searchsvc.searching.snippets import MAX_BODY_CHARS, make_snippet, prepare
 from searchsvc.searching.values import (
     FacetValue,
     Hit,
+    Matches,
     SearchRequest,
     SearchResult,
     Understood,
@@ -247,6 +250,36 @@ class Searcher:
             partial=scored.partial,
         )
 
+    def matches(self, request: SearchRequest, limit: int | None = None) -> Matches:
+        """Return every match (at most `limit`) in the request's sort, its hits as a stream.
+
+        The order is computed at once (one int32 per match, as for a page); each hit and its
+        snippet are read from the stored fields only when the stream reaches it and are kept
+        nowhere, so an export of any size holds one hit at a time. `page` and `per_page` are
+        ignored; a limit below 1 means no limit.
+        """
+        started = time.perf_counter()
+        validate(request)
+        snap = self._live.current().snap
+        parsed = understand(request.query)
+        scorer = Scorer(snap, self.weights, started + self.settings.query_budget_ms / 1000)
+        masks = _filters(snap, request)
+        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+        total = int(np.count_nonzero(scored.match))
+        sort = request.sort if parsed.clauses else _browse_sort(request.sort)
+        if sort == "relevance" and scored.pairs and total:
+            refine_adjacency(
+                scorer, scored, [int(d) for d in _top(snap, scored, sort, REFINE_POOL)]
+            )
+        k = min(total, limit) if limit and limit > 0 else total
+        order = _top(snap, scored, sort, k) if k else np.zeros(0, dtype=np.int64)
+        return Matches(
+            total=total,
+            partial=scored.partial,
+            understood=_understood(parsed, scored.fallback),
+            hits=_stream(snap, order, scored.score, parsed.highlight_terms()),
+        )
+
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Return completions for what a visitor is typing."""
         if not isinstance(prefix, str) or not prefix.strip():
@@ -271,6 +304,7 @@ class Searcher:
             "views": stored.get("views"),
             "source": stored.get("source") or "",
             "documents": [cited_document(c) for c in snap.citations(docnum)],
+            "related": [_brief(snap, d) for d in related(snap, docnum).docnums],
         }
 
     def documents(
@@ -300,6 +334,17 @@ class Searcher:
         }
 
 
+def _brief(snap: Snapshot, docnum: int) -> dict[str, object]:
+    """Return the id, title, date and category of an article (a related one)."""
+    stored = snap.fields(docnum)
+    return {
+        "id": stored.get("id"),
+        "title": stored.get("title") or "",
+        "published": _iso(stored.get("published")),
+        "category": stored.get("category") or None,
+    }
+
+
 def cited_document(cited: docnumbers.Citation) -> dict[str, object]:
     """Return a cited document as plain values: number, kind and issuer with names, year."""
     return {
@@ -315,7 +360,12 @@ def cited_document(cited: docnumbers.Citation) -> dict[str, object]:
 
 def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
     """Return the Hit of one document with its snippet."""
-    stored = scorer.stored(docnum)
+    snippet = make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum))
+    return _hit_of(scorer.snap, docnum, scorer.stored(docnum), score, snippet)
+
+
+def _hit_of(snap: Snapshot, docnum: int, stored: dict[str, Any], score: float, snippet: str) -> Hit:
+    """Return the Hit of a document from its stored fields and snippet."""
     return Hit(
         id=str(stored.get("id", "")),
         title=str(stored.get("title") or ""),
@@ -323,9 +373,17 @@ def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
         published=_iso(stored.get("published")),
         category=stored.get("category") or None,
         score=round(score, 4),
-        snippet=make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum)),
-        documents=[c.number for c in scorer.snap.citations(docnum)],
+        snippet=snippet,
+        documents=[c.number for c in snap.citations(docnum)],
     )
+
+
+def _stream(snap: Snapshot, order: Any, scores: Any, terms: list[str]) -> Iterator[Hit]:
+    """Yield the hits of docnums in order, reading each as it is reached (no memo, no cache)."""
+    for value in order:
+        docnum = int(value)
+        snippet = make_snippet("", terms, prepare(snap.body(docnum, MAX_BODY_CHARS)))
+        yield _hit_of(snap, docnum, snap.fields(docnum), float(scores[docnum]), snippet)
 
 
 def _browse_sort(sort: str) -> str:

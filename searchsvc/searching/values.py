@@ -5,6 +5,7 @@ Both `search.py` and `spelling.py` use them; neither imports the other for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -80,6 +81,16 @@ class SearchResult:
     did_you_mean: str | None
     took_ms: float
     partial: bool = False
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every match of a search, in order: counted at once, hits read as the stream reaches them."""
+
+    total: int  # every match, even beyond the limit asked for
+    partial: bool  # the time budget ran out: the matches may be incomplete
+    understood: Understood
+    hits: Iterator[Hit]
 
 
 def parse_date(value: str, name: str = "date") -> date:

@@ -113,10 +113,11 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, load: bool
     svc = install(app, settings)
     if load:
         svc.start_loading()
-    from searchsvc.web import api, pages
+    from searchsvc.web import api, pages, records
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(records.bp)
     handlers.register(app)
     app.before_request(_before)
     app.after_request(_after)

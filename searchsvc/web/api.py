@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -46,6 +47,17 @@ def suggest() -> Response:
     limit = params.parse_int(request.args, "limit", 1, params.MAX_SUGGEST) or params.MAX_SUGGEST
     found = searcher().suggest(query, limit) if query else []
     return _json({"query": query, "suggestions": [str(s) for s in found[:limit]]}, max_age=300)
+
+
+@bp.get("/api/suggest/opensearch")
+def suggest_opensearch() -> Response:
+    """Complete what is typed in a browser's search box: `[query, [completions]]` (OpenSearch)."""
+    query = (request.args.get("q") or "").strip()
+    found = searcher().suggest(query, params.MAX_SUGGEST) if query else []
+    body = json.dumps([query, [str(s) for s in found]], ensure_ascii=False)
+    response = Response(body, content_type="application/x-suggestions+json; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/api/articles/<article_id>")

@@ -73,8 +73,19 @@ def _other_schemas() -> dict[str, Schema]:
                 "views": _nullable("integer"),
                 "permalink": {"type": "string"},
                 "documents": {"type": "array", "items": _ref("CitedDocument")},
+                "related": {"type": "array", "items": _ref("RelatedArticle"), "maxItems": 5},
             },
             "A full article.",
+        ),
+        "RelatedArticle": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "published": _nullable("string"),
+                "category": _nullable("string"),
+                "permalink": {"type": "string"},
+            },
+            "An article sharing distinctive words or cited numbers with this one.",
         ),
         "CitedDocument": _object(
             {
@@ -266,6 +277,22 @@ def _responses(ok: str, schema: str, *codes: int) -> Schema:
     return responses
 
 
+def _opensearch_responses(codes: tuple[int, ...]) -> Schema:
+    """Return the responses of the OpenSearch suggestions: a JSON array, errors as usual."""
+    shape: Schema = {
+        "type": "array",
+        "description": "The query, then the list of completions (at most 10).",
+        "items": {"anyOf": [{"type": "string"}, {**TEXT_LIST, "maxItems": MAX_SUGGEST}]},
+        "minItems": 2,
+        "maxItems": 2,
+    }
+    ok = {"description": "[query, [completions]]", "content": {_SUGGESTIONS: {"schema": shape}}}
+    return {**_responses("", "Suggestions", *codes), "200": ok}
+
+
+_SUGGESTIONS = "application/x-suggestions+json"
+
+
 def _paths() -> dict[str, Schema]:
     """Return the operations."""
     common = (414, 429, 500, 503)
@@ -287,6 +314,11 @@ def _paths() -> dict[str, Schema]:
         "/api/suggest": _get(
             "suggest", "Complete what a visitor types (accent-insensitive).", suggest_params,
             _responses("Completions.", "Suggestions", 400, *common),
+        ),
+        "/api/suggest/opensearch": _get(
+            "suggest_opensearch",
+            "Completions as browsers read them (OpenSearch): [query, [completions]].",
+            suggest_params[:1], _opensearch_responses(common),
         ),
         "/api/articles/{article_id}": _get(
             "article", "Return one full article.", [article_id],

@@ -142,7 +142,10 @@ def index() -> tuple[str, int]:
     except BadRequest as exc:  # ours or the core's: the page with the message, not JSON
         return _render(400, error=exc.message)
     pages = present.page_count(result.total, result.per_page)
+    export_url, feed_url = record_links()
     return _render(
+        export_url=export_url,
+        feed_url=feed_url,
         result=result,
         pages=pages,
         window=present.page_window(result.page, pages),
@@ -150,6 +153,15 @@ def index() -> tuple[str, int]:
         searched_other=searched_other(result),
         empty_range=params.empty_range(req),
     )
+
+
+def record_links() -> tuple[str, str]:
+    """Return the CSV export and the Atom feed of the current query and filters."""
+    chosen: dict[str, Any] = {
+        k: v for k, v in current_args().items() if k not in ("page", "per_page")
+    }
+    feed = {k: v for k, v in chosen.items() if k != "sort"}
+    return url_for("records.export_csv", **chosen), url_for("records.feed", **feed)
 
 
 @bp.get("/articles/<article_id>")

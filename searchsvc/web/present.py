@@ -135,7 +135,25 @@ def article_json(raw: dict[str, object]) -> dict[str, Any]:
         "views": views if isinstance(views, int) and not isinstance(views, bool) else None,
         "permalink": f"/articles/{raw.get('id') or ''}",
         "documents": documents_json(raw.get("documents")),
+        "related": related_json(raw.get("related")),
     }
+
+
+def related_json(raw: object) -> list[dict[str, Any]]:
+    """Return related articles as id, title, published, category and permalink."""
+    if not isinstance(raw, list):
+        return []
+    return [
+        {
+            "id": str(item.get("id") or ""),
+            "title": str(item.get("title") or ""),
+            "published": iso(item.get("published")),
+            "category": _opt_str(item, "category"),
+            "permalink": f"/articles/{item.get('id') or ''}",
+        }
+        for item in raw
+        if isinstance(item, dict) and item.get("id")
+    ]
 
 
 def documents_json(raw: object) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from searchsvc.config import Settings
 from searchsvc.errors import SearchError
-from searchsvc.searching import Searcher, SearchRequest, SearchResult, Understood
+from searchsvc.searching import Matches, Searcher, SearchRequest, SearchResult, Understood
 from searchsvc.web.params import empty_range
 from searchsvc.web.security import RateLimiter
 
@@ -48,6 +48,14 @@ class Core:
         """Return completions for a prefix."""
         with self._lock:
             return self._searcher.suggest(prefix, limit)
+
+    def matches(self, request: SearchRequest, limit: int | None = None) -> Matches:
+        """Return every match of a search (scored under the lock; hits read as streamed).
+
+        The hits come from the generation's memory-mapped sidecars, which any thread may read.
+        """
+        with self._lock:
+            return self._searcher.matches(request, limit)
 
     def article(self, article_id: str) -> dict[str, object]:
         """Return one stored article."""
