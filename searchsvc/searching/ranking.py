@@ -1,8 +1,14 @@
-"""Matching and scoring of a parsed query over dense per-document numpy arrays.
+"""Matching and scoring of a parsed query over the documents that can match it.
 
 Each word is scored BM25-style per field (title weighted well above body) and summed;
 an accent-exact match adds a bonus; adjacent query syllables found as indexed pairs add a
 bonus. Matching is exact set logic over postings: all clauses, minus exclusions.
+
+Work follows the postings, not the archive: the candidates (the documents holding every
+clause's words, or any clause's when none holds them all) are found from the postings
+first, and every per-document array is then over those candidates only (the scorer's
+`domain`), with the same float32 operations in the same order as over the whole archive.
+The result is spread back over all documents at the end, so callers see dense arrays.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import numpy as np
 from searchsvc.searching.query import Alternative, Clause, ParsedQuery, Word
 from searchsvc.searching.snippets import MAX_BODY_CHARS, fold_loosely, prepare
 from searchsvc.store.schema import BODY_LEAD_WORDS
-from searchsvc.store.snapshot import BoolArray, FloatArray, Snapshot
+from searchsvc.store.snapshot import BoolArray, FloatArray, IntArray, Snapshot
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ WEIGHTS = Weights()
 # shared by all its phrases and by the did-you-mean pass (issue 15: 25 OR'd phrases once
 # read 150 bodies each).
 MAX_PHRASE_CHECKS = 200
-_WORD = re.compile(r"[^\W_]+")  # stored bodies read to verify a quoted phrase beyond the lead
+_EMPTY: IntArray = np.zeros(0, dtype=np.int32)
 
 
 @dataclass
@@ -66,8 +72,14 @@ class Scorer:
         self.deadline = deadline
         self.n = snap.n
         self.norm_title, self.norm_body = _length_norms(snap, weights)
+        self.domain: IntArray = np.arange(snap.n, dtype=np.int32)  # the documents scored
+        self.m = snap.n
         self._memo: dict[tuple[str, ...], tuple[BoolArray, FloatArray]] = {}
         self._alternatives: dict[Alternative, tuple[BoolArray, FloatArray]] = {}
+        self._seen: set[Alternative] = set()
+        self._postings: dict[tuple[str, str], tuple[IntArray, FloatArray]] = {}
+        self._dfs: dict[tuple[str, str, bool], int] = {}
+        self._verified: dict[Alternative, dict[int, bool]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, tuple[str, str]] = {}
         self.phrase_checks_left = MAX_PHRASE_CHECKS
@@ -119,32 +131,72 @@ class Scorer:
         """Return whether the query's time budget is spent."""
         return bool(self.deadline) and time.perf_counter() > self.deadline
 
+    def set_domain(self, docs: IntArray) -> None:
+        """Score only these documents (sorted docnums) from now on."""
+        self.domain = docs
+        self.m = len(docs)
+        self._memo.clear()
+        self._alternatives.clear()
+
+    def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
+        """Return the postings of a term (memoized per query)."""
+        key = (fieldname, term)
+        found = self._postings.get(key)
+        if found is None:
+            found = self._postings[key] = self.snap.postings(fieldname, term)
+            self.work["postings"] += 1
+        return found
+
     def _sat(
         self, fieldname: str, term: str, norm: FloatArray, out: FloatArray, scale: float
     ) -> None:
-        """Add scale * saturated tf of a term in a field into out."""
-        ids, tf = self.snap.postings(fieldname, term)
-        self.work["postings"] += 1
-        if len(ids):
-            k1 = self.w.k1
-            x = tf / norm[ids]
-            # scale * x * (k1 + 1) / (k1 + x), in place: the same float32 operations in order.
-            sat = x * scale
-            sat *= k1 + 1
-            x += k1
-            sat /= x
-            out[ids] += sat
+        """Add scale * saturated tf of a term in a field into out (over the domain)."""
+        ids, tf = self.postings(fieldname, term)
+        if not len(ids):
+            return
+        docs = self.domain
+        if self.m * 16 < len(ids) + self.n // 4:  # few candidates: look each one up
+            pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            hit = ids[pos] == docs
+            if not hit.any():
+                return
+            ids, tf, at = docs[hit], tf[pos[hit]], hit
+        else:
+            at = None
+        k1 = self.w.k1
+        x = tf / norm[ids]
+        # scale * x * (k1 + 1) / (k1 + x), in place: the same float32 operations in order.
+        sat = x * scale
+        sat *= k1 + 1
+        x += k1
+        sat /= x
+        if at is not None:
+            out[at] += sat
+        else:
+            spread = np.zeros(self.n, dtype=np.float32)
+            spread[ids] = sat
+            out += spread if self.m == self.n else spread[docs]
 
     def _idf(self, df: int) -> float:
         """Return the BM25 idf of a document frequency."""
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def _df(self, suffix: str, term: str, title_only: bool) -> int:
+        """Return how many live documents hold a term in title_<s> (or body_<s>)."""
+        key = (suffix, term, title_only)
+        found = self._dfs.get(key)
+        if found is None:
+            title = self.postings(f"title_{suffix}", term)[0]
+            body = _EMPTY if title_only else self.postings(f"body_{suffix}", term)[0]
+            found = self._dfs[key] = len(title) + len(body) - len(_intersect(title, body))
+        return found
 
     def _fields(self, suffix: str, term: str, title_only: bool) -> tuple[BoolArray, FloatArray]:
         """Return (match, title-weighted saturated tf) of a term in title_<s> and body_<s>."""
         key = (suffix, term, str(title_only))
         if key in self._memo:
             return self._memo[key]
-        acc = np.zeros(self.n, dtype=np.float32)
+        acc = np.zeros(self.m, dtype=np.float32)
         self._sat(f"title_{suffix}", term, self.norm_title, acc, self.w.title)
         if not title_only:
             self._sat(f"body_{suffix}", term, self.norm_body, acc, 1.0)
@@ -155,7 +207,7 @@ class Scorer:
     def word(self, word: Word, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of one word: folded BM25 plus the accent-exact bonus."""
         match, tf = self._fields("f", word.folded, title_only)
-        idf = self._idf(int(np.count_nonzero(match)))
+        idf = self._idf(self._df("f", word.folded, title_only))
         score = tf * idf
         if word.accent:
             _, tfa = self._fields("a", word.accent, title_only)
@@ -164,7 +216,7 @@ class Scorer:
 
     def accent_tier(self, parsed: ParsedQuery) -> FloatArray:
         """Count, per document, the accented query words it has with exactly those accents."""
-        tier = np.zeros(self.n, dtype=np.float32)
+        tier = np.zeros(self.m, dtype=np.float32)
         seen: set[str] = set()
         for clause in parsed.clauses:
             for alt in clause.alternatives:
@@ -177,21 +229,45 @@ class Scorer:
     def pair(self, term: str, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of an adjacent-syllable pair."""
         match, tf = self._fields("p", term, title_only)
-        return match, tf * self._idf(int(np.count_nonzero(match)))
+        return match, tf * self._idf(self._df("p", term, title_only))
 
     def docnum(self, term: str) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of an exact document number."""
-        ids, _ = self.snap.postings("docnum", term)
-        match = np.zeros(self.n, dtype=np.bool_)
-        match[ids] = True
+        ids, _ = self.postings("docnum", term)
+        match = _member(self.domain, ids)
         return match, match * np.float32(self._idf(len(ids)) * self.w.docnum)
+
+    def word_docs(self, word: Word, title_only: bool) -> IntArray:
+        """Return the documents holding a word (folded) in the title, or the body too."""
+        title = self.postings("title_f", word.folded)[0]
+        if title_only:
+            return title
+        return _union([title, self.postings("body_f", word.folded)[0]], self.n)
+
+    def candidates(self, alt: Alternative) -> IntArray:
+        """Return the documents that can match an alternative (all its words, or its number)."""
+        if alt.docnum is not None:
+            return self.postings("docnum", alt.docnum)[0]
+        if not alt.words:
+            return np.arange(self.n, dtype=np.int32)
+        sets = sorted((self.word_docs(w, alt.title_only) for w in alt.words), key=len)
+        docs = sets[0]
+        for other in sets[1:]:
+            docs = _intersect(docs, other)
+        return docs
+
+    def clause_docs(self, clause: Clause) -> IntArray:
+        """Return the documents that can match a clause (any alternative)."""
+        return _union([self.candidates(alt) for alt in clause.alternatives], self.n)
 
     def alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of one alternative (memoized: did-you-mean reuses it)."""
         found = self._alternatives.get(alt)
         if found is None:
             found = self._alternatives[alt] = self._alternative(alt)
-            self.work["alternatives"] += 1
+            if alt not in self._seen:
+                self._seen.add(alt)
+                self.work["alternatives"] += 1
         return found
 
     def _alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
@@ -199,15 +275,15 @@ class Scorer:
         if alt.docnum is not None:
             match, score = self.docnum(alt.docnum)
             return match, score * alt.weight
-        match = np.ones(self.n, dtype=np.bool_)
-        score = np.zeros(self.n, dtype=np.float32)
+        match = np.ones(self.m, dtype=np.bool_)
+        score = np.zeros(self.m, dtype=np.float32)
         for w in alt.words:
             m, s = self.word(w, alt.title_only)
             match &= m
             score += s
         if alt.phrase:
             pairs = alt.pairs()
-            present = np.zeros(self.n, dtype=np.int16)
+            present = np.zeros(self.m, dtype=np.int16)
             for p in pairs:
                 m, s = self.pair(p, alt.title_only)
                 present += m
@@ -219,33 +295,75 @@ class Scorer:
         return match, score * alt.weight
 
     def _verified_phrase(self, alt: Alternative, candidates: BoolArray) -> BoolArray:
-        """Return the candidates whose stored text holds the phrase beyond the indexed lead."""
-        found = np.zeros(self.n, dtype=np.bool_)
-        candidates = candidates & (self.snap.body_len > BODY_LEAD_WORDS * 0.9)
-        docs = np.flatnonzero(candidates)[: self.phrase_checks_left]
-        self.phrase_checks_left -= len(docs)
-        self.work["bodies"] += len(docs)
-        if not len(docs):
-            return found
+        """Return the candidates whose stored text holds the phrase beyond the indexed lead.
+
+        Bodies already read for this phrase (by the first pass) are not read again; new
+        ones come out of the query's one budget.
+        """
+        found = np.zeros(self.m, dtype=np.bool_)
+        candidates = candidates & (self.snap.body_len[self.domain] > BODY_LEAD_WORDS * 0.9)
+        checked = self._verified.setdefault(alt, {})
         words = [w.folded for w in alt.words]
         separator = r"[\s\-–—/,;:.]+"
         pattern = re.compile(r"(?<![^\W_])" + separator.join(map(re.escape, words)) + r"(?![^\W_])")
         # Whitespace runs do not change a match unless a word itself holds whitespace.
         loose = not any(c.isspace() for w in words for c in w)
-        for d in docs:
-            folded = self.loose_body(int(d)) if loose else self.folded_body(int(d))
-            found[d] = _has_phrase(folded, words, pattern)
+        for at in np.flatnonzero(candidates).tolist():
+            d = int(self.domain[at])
+            known = checked.get(d)
+            if known is None:
+                if self.phrase_checks_left <= 0:
+                    continue
+                self.phrase_checks_left -= 1
+                self.work["bodies"] += 1
+                folded = self.loose_body(d) if loose else self.folded_body(d)
+                known = checked[d] = _has_phrase(folded, words, pattern)
+            found[at] = known
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of a clause: any alternative, best score."""
-        match = np.zeros(self.n, dtype=np.bool_)
-        score = np.zeros(self.n, dtype=np.float32)
+        match = np.zeros(self.m, dtype=np.bool_)
+        score = np.zeros(self.m, dtype=np.float32)
         for alt in clause.alternatives:
             m, s = self.alternative(alt)
             match |= m
             np.maximum(score, np.where(m, s, 0), out=score)
         return match, score
+
+
+def _intersect(a: IntArray, b: IntArray) -> IntArray:
+    """Return the sorted docnums in both sorted, distinct arrays."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    return a[_member(a, b)]
+
+
+def _member(docs: IntArray, ids: IntArray) -> BoolArray:
+    """Return, for each of the sorted docs, whether the sorted ids hold it."""
+    if not len(ids) or not len(docs):
+        return np.zeros(len(docs), dtype=np.bool_)
+    pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    hit: BoolArray = ids[pos] == docs
+    return hit
+
+
+def _union(arrays: list[IntArray], n: int) -> IntArray:
+    """Return the sorted docnums in any of the sorted arrays."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return _EMPTY
+    if len(arrays) == 1:
+        return arrays[0]
+    total = sum(len(a) for a in arrays)
+    if total * 32 < n:
+        return np.unique(np.concatenate(arrays)).astype(np.int32, copy=False)
+    mark = np.zeros(n, dtype=np.bool_)
+    for a in arrays:
+        mark[a] = True
+    return np.flatnonzero(mark).astype(np.int32)
 
 
 def _length_norms(snap: Snapshot, w: Weights) -> tuple[FloatArray, FloatArray]:
@@ -293,10 +411,52 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
 
     `qmatch` is the query's own match (for facets); `match` adds the filters. When no
     document has every clause, the best partial matches are returned with `fallback`.
+    Only candidates are scored: the documents that can match every clause, or any clause
+    when none matches them all; the arrays returned cover every document.
     """
-    n = scorer.n
+    if not parsed.clauses:
+        scorer.set_domain(np.arange(scorer.n, dtype=np.int32))
+        browse = _score_domain(scorer, parsed, live, filt, True)
+        assert browse is not None
+        return _spread(scorer, browse)
+    sets = sorted((scorer.clause_docs(c) for c in parsed.clauses), key=len)
+    docs = sets[0]
+    for other in sets[1:]:
+        docs = _intersect(docs, other)
+    scorer.set_domain(docs)
+    scored = _score_domain(scorer, parsed, live[docs], filt[docs], len(sets) == 1)
+    if scored is None:  # no candidate has every clause: the best partial matches instead
+        docs = _union(sets, scorer.n)
+        scorer.set_domain(docs)
+        scored = _score_domain(scorer, parsed, live[docs], filt[docs], True)
+    assert scored is not None
+    return _spread(scorer, scored)
+
+
+def _spread(scorer: Scorer, scored: Scored) -> Scored:
+    """Return a Scored over the domain as one over every document."""
+    n, docs = scorer.n, scorer.domain
+    if scorer.m == n:
+        return scored
+
+    def full(values: Any) -> Any:
+        out = np.zeros(n, dtype=values.dtype)
+        out[docs] = values
+        return out
+
+    return Scored(
+        full(scored.match), full(scored.qmatch), full(scored.score), full(scored.tier),
+        scored.partial, scored.fallback, [(t, full(m)) for t, m in scored.pairs],
+    )  # fmt: skip
+
+
+def _score_domain(
+    scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: BoolArray, fall_back: bool
+) -> Scored | None:
+    """Match and score over the scorer's domain; None when it should fall back but may not."""
+    m_ = scorer.m
     clause_matches: list[BoolArray] = []
-    total = np.zeros(n, dtype=np.float32)
+    total = np.zeros(m_, dtype=np.float32)
     partial = False
     for clause in parsed.clauses:
         if clause_matches and scorer.out_of_time():  # the first clause always counts in full
@@ -305,7 +465,7 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
         m, s = scorer.clause(clause)
         clause_matches.append(m)
         total += s
-    tier = scorer.accent_tier(parsed) if not partial else np.zeros(n, dtype=np.float32)
+    tier = scorer.accent_tier(parsed) if not partial else np.zeros(m_, dtype=np.float32)
     pair_masks: list[tuple[str, BoolArray]] = []
     for term, title_only in _adjacent_pairs(parsed.clauses):
         if scorer.out_of_time():
@@ -319,7 +479,7 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
     for alt in parsed.excluded:
         keep &= ~scorer.alternative(alt)[0]
     if not clause_matches:
-        qmatch = keep if not parsed.clauses else np.zeros(n, dtype=np.bool_)
+        qmatch = keep if not parsed.clauses else np.zeros(m_, dtype=np.bool_)
         return Scored(qmatch & filt, qmatch, total, tier, partial, False, pair_masks)
     qmatch = keep.copy()
     for m in clause_matches:
@@ -327,6 +487,8 @@ def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: Bool
     match = qmatch & filt
     if match.any() or len(clause_matches) == 1:
         return Scored(match, qmatch, total, tier, partial, False, pair_masks)
+    if not fall_back:
+        return None
     hits = np.sum(np.array(clause_matches, dtype=np.int8), axis=0)
     qmatch = keep & (hits > 0)
     coverage = hits.astype(np.float32) / len(clause_matches)

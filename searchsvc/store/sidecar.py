@@ -332,8 +332,20 @@ class Sidecar:
             return -1
         keys = self.array(f"t:{fieldname}:key")
         key = _key(term)
-        lo = int(np.searchsorted(keys, key, "left"))
-        hi = int(np.searchsorted(keys, key, "right"))
+        lo = int(keys.searchsorted(key))
+        if lo == len(keys) or keys[lo] != key:
+            return -1
+        if len(term) <= 8:
+            # Terms sharing a key of at most 8 bytes are it padded with NULs or longer:
+            # in byte order the term itself, if stored, is the first of them.
+            off = self.array(f"t:{fieldname}:term:off")
+            return lo if int(off[lo + 1] - off[lo]) == len(term) else -1
+        return self._scan(fieldname, term, lo)
+
+    def _scan(self, fieldname: str, term: bytes, lo: int) -> int:
+        """Binary-search the terms sharing term's 8-byte key, from lo on."""
+        keys = self.array(f"t:{fieldname}:key")
+        hi = int(keys.searchsorted(keys[lo], "right"))
         name = f"t:{fieldname}:term"
         while lo < hi:  # terms sharing the 8-byte prefix, in byte order
             mid = (lo + hi) // 2

@@ -73,6 +73,18 @@ class ByteLRU(Generic[K, V]):
                 self.used -= self.measure(old)
 
 
+class PostingsCache(ByteLRU[tuple[str, str], tuple[IntArray, FloatArray]]):
+    """A bounded LRU of joined postings keyed by (field, term).
+
+    Sidecar postings need no decoding, but joining a term's lists from several segments,
+    offsetting ids and widening weights to float32 costs a copy, and the term lookups in
+    every segment add up for the commonest words, which most queries share.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        super().__init__(max_bytes, lambda value: int(value[0].nbytes + value[1].nbytes) + 200)
+
+
 class BodyCache(ByteLRU[tuple[str, int], tuple[str, ...]]):
     """A bounded LRU of prepared stored bodies keyed by (form, docnum).
 
@@ -152,6 +164,7 @@ class Snapshot:
     issuer: MultiValues = _NO_VALUES
     has_citations: bool = False  # False for an index built before the `cited` column
     bodies: BodyCache = field(default_factory=BodyCache)
+    cache: PostingsCache = field(default_factory=PostingsCache)
     memo: dict[str, Any] = field(default_factory=dict)
     # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
     io_lock: threading.RLock = field(default_factory=threading.RLock)
@@ -161,8 +174,13 @@ class Snapshot:
     def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return global docnums (int32) and weights (float32) of a term in a field.
 
-        Read-only views of the mapped sidecar where nothing needs joining or converting.
+        Read-only views of the mapped sidecar where nothing needs joining or converting;
+        joined lists are kept in a bounded cache.
         """
+        key = (fieldname, term)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
         tbytes = term.encode("utf-8")
         id_parts: list[Any] = []
         w_parts: list[Any] = []
@@ -180,6 +198,7 @@ class Snapshot:
         if self.deletions:  # sidecars list deleted documents too
             keep = self.live[ids]
             ids, weights = ids[keep], weights[keep]
+        self.cache.put(key, (ids, weights))
         return ids, weights
 
     def citations(self, docnum: int) -> list[Citation]:
