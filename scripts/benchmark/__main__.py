@@ -16,6 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
+from benchmark import extra as bench_extra
 from benchmark import goals as bench_goals
 from benchmark import index as bench_index
 from benchmark import latency as bench_latency
@@ -31,10 +32,11 @@ from benchmark.common import (
     code_version,
     prepare_corpus,
 )
-from benchmark.engines import PeerEngine, SearchsvcEngine
+from benchmark.engines import PeerEngine, SearchsvcEngine, TantivyEngine
 from benchmark.peer import fts5_available
+from benchmark.tantivy_peer import available as tantivy_available
 
-COMMANDS = ["index", "latency", "load", "relevance", "memory", "all", "profile"]
+COMMANDS = ["index", "latency", "load", "relevance", "memory", "cold", "costly", "all", "profile"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,6 +62,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=300,
         help="seconds per kind of query in the latency step (the known items are never cut)",
+    )
+    ap.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="index the corpus N times over with distinct ids (copy k > 0: <id>-xk); "
+        "a run compares itself with the last full 1x run (.bench/last-run-x1.json)",
     )
     ap.add_argument("--duration", type=float, default=20, help="seconds per load level")
     ap.add_argument("--max-requests", type=int, default=6000, help="requests per load level")
@@ -121,6 +130,9 @@ def step_index(corpus) -> dict:
     print(f"building searchsvc over {corpus.path} ...", flush=True)
     ours = bench_index.build_searchsvc(corpus)
     builds = {"searchsvc": ours, "fts5": peer}
+    if tantivy_available():
+        print(f"building Tantivy over {corpus.path} ...", flush=True)
+        builds["tantivy"] = bench_index.build_tantivy(corpus)
     bench_report.index_table(builds)
     return builds
 
@@ -128,6 +140,8 @@ def step_index(corpus) -> dict:
 def _engines(corpus) -> list:
     """Open the engines whose index is ready; searchsvc is left out with a note when it fails."""
     engines: list = [PeerEngine(bench_index.peer_db(corpus))]
+    if tantivy_available() and bench_index.tantivy_dir(corpus).exists():
+        engines.append(TantivyEngine(bench_index.tantivy_dir(corpus)))
     try:
         engines.insert(0, SearchsvcEngine(bench_index.searchsvc_dir(corpus)))
     except Exception:
@@ -173,13 +187,15 @@ def step_profile(args, corpus) -> None:
 def _save(report: dict, command: str) -> str:
     """Write the run so far as JSON in .bench/ and return the file's name."""
     name = "last-run.json" if command == "all" else f"last-{command}.json"
+    if report.get("scale", 1) > 1:
+        name = name.replace(".json", f"-x{report['scale']}.json")
     (BENCH_DIR / name).write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))
     return name
 
 
 def run(args) -> dict:
     """Run the requested steps and return everything measured (saved after each step)."""
-    corpus = prepare_corpus(args.corpus, args.limit, args.queries)
+    corpus = prepare_corpus(args.corpus, args.limit, args.queries, args.scale)
     bench_index.STALE_OK = args.stale_ok
     bench_index.GIVEN = args.index_dir.resolve() if args.index_dir else None
     report: dict = {
@@ -187,6 +203,7 @@ def run(args) -> dict:
         "corpus": str(corpus.source),
         "records_file": str(corpus.path),
         "limit": args.limit,
+        "scale": args.scale,
     }
     cmd = args.command
     reuse = (
@@ -202,12 +219,22 @@ def run(args) -> dict:
     _save(report, cmd)
     if cmd in ("relevance", "latency", "all"):
         report.update(step_pages(args, corpus, known_only=cmd == "relevance"))
+        bench_extra.tantivy_tables(report)
+        _save(report, cmd)
+    ss_dir = bench_index.searchsvc_dir(corpus)
+    if cmd in ("costly", "all"):
+        report["costly"] = bench_extra.step_costly(ss_dir)
+        _save(report, cmd)
+    if cmd in ("cold", "all"):
+        report["cold"] = bench_extra.step_cold(ss_dir, bench_index.searchsvc_exe())
         _save(report, cmd)
     if cmd == "profile":
         step_profile(args, corpus)
     if cmd in ("load", "memory", "all"):
         report.update(bench_serve.step_serve(args, corpus, load=cmd != "memory"))
     report["machine"]["load_after"] = os.getloadavg()
+    if cmd == "all":
+        report["scale_growth"] = bench_extra.scale_table(report, BENCH_DIR / "last-run-x1.json")
     report["goals"] = bench_goals.evaluate(report)
     bench_report.goals_table(report["goals"])
     return report
@@ -227,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args)
     report["seconds"] = time.monotonic() - start
     name = _save(report, args.command)
+    if args.command == "all":
+        bench_extra.save_baseline(report)
     m = report["machine"]
     print(
         f"\n{m['argv']} | {m['date']} | {m['nproc']} cores, {m['memory_gib']} GiB | "

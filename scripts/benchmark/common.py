@@ -91,13 +91,37 @@ def _wanted_ids(queries: Path | None) -> set[str]:
     return ids
 
 
-def prepare_corpus(source: Path, limit: int | None, queries: Path | None) -> Corpus:
-    """Return the corpus to index: the source, or a cached sample of `limit` records.
+def scaled_corpus(source: Path, scale: int) -> Corpus:
+    """Return the source repeated `scale` times with distinct ids (copy k > 0: `<id>-xk`).
+
+    The first copy keeps the original ids, so known-item queries still name their targets;
+    every copy is a distinct article with the same text, as a site merging archives has.
+    """
+    BENCH_DIR.mkdir(exist_ok=True)
+    key = f"{file_key(source)}-x{scale}"
+    out = BENCH_DIR / f"corpus-{key}.jsonl.gz"
+    if not out.exists():
+        tmp = out.with_suffix(".tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as f:
+            for copy in range(scale):
+                for rec in iter_records(source):
+                    if copy:
+                        rec = {**rec, "id": f"{rec['id']}-x{copy}"}
+                    f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        os.replace(tmp, out)
+    return Corpus(out, key, source, None)
+
+
+def prepare_corpus(source: Path, limit: int | None, queries: Path | None, scale: int = 1) -> Corpus:
+    """Return the corpus to index: the source, a cached sample of `limit` records, or the
+    source `scale` times over.
 
     The corpus file is sorted by category, so a sample takes every k-th record plus every
     record a known-item query counts as relevant, keeping relevance figures meaningful.
     """
     BENCH_DIR.mkdir(exist_ok=True)
+    if scale > 1:
+        return scaled_corpus(source, scale)
     if not limit:
         return Corpus(source, file_key(source), source, None)
     wanted = _wanted_ids(queries)

@@ -39,6 +39,26 @@ class PeerEngine:
         self.peer.con.close()
 
 
+class TantivyEngine:
+    """Tantivy through its Python binding, in-process."""
+
+    name = "tantivy"
+
+    def __init__(self, path: Path) -> None:
+        from benchmark.tantivy_peer import TantivyPeer
+
+        self.peer = TantivyPeer(path)
+
+    def page(self, q: BenchQuery) -> Page:
+        """Answer total, top 10 with snippets, and category counts."""
+        p = self.peer.page(q.text, q.category)
+        sizes = {k: len(v) for k, v in p.facets.items()}
+        return Page(p.total, p.ids, p.fallback, False, sizes)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
 class SearchsvcEngine:
     """searchsvc in-process, through its public `Searcher` API."""
 

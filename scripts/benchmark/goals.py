@@ -90,15 +90,63 @@ def _memory(report: dict) -> list[dict]:
     """Check the peak RSS of the largest serving worker."""
     procs = [
         p
-        for p in (report.get("memory") or {}).get("processes", [])
+        for p in (report.get("memory") or {}).get("searchsvc", [])
         if p["role"] == "worker" and p["hwm_bytes"]
     ]
     if not procs:
         return []
     peak = max(p["hwm_bytes"] for p in procs)
-    return [_goal("worker peak RSS", f"{peak / MB:.0f} MB", "< 300 MB", peak < 300 * MB)]
+    limit = 600 if report.get("scale", 1) > 1 else 300
+    return [_goal("worker peak RSS", f"{peak / MB:.0f} MB", f"< {limit} MB", peak < limit * MB)]
+
+
+def _issue10(report: dict) -> list[dict]:
+    """Check latency against Tantivy, the costliest query, cold start and scale growth."""
+    out = []
+    row = next((r for r in report.get("latency") or [] if r["kind"] == "known"), None)
+    a, t = (row or {}).get("searchsvc") or {}, (row or {}).get("tantivy") or {}
+    for p in ("p50_ms", "p95_ms"):
+        x, y = a.get(p), t.get(p)
+        if x is not None and y:
+            value = f"{_fmt(x, ' ms')} vs {_fmt(y, ' ms')} = {x / y:.2f}x"
+            out.append(_goal(f"known {p[:3]} vs Tantivy", value, "<= 2x Tantivy", x <= 2 * y))
+    costly = report.get("costly")
+    if costly:
+        m = costly["max_ms"]
+        out.append(_goal("costliest query", _fmt(m, " ms"), "< 400 ms", m < 400))
+    cold = report.get("cold")
+    if cold:
+        worst = max(cold["first_ms"], cold["after_max_ms"], cold["during_max_ms"] or 0)
+        ok = cold["partial"] == 0 and cold["zero"] == 0 and worst <= 1000
+        value = f"slowest {_fmt(worst, ' ms')}, {cold['partial']} partial, {cold['zero']} zero"
+        out.append(_goal("cold: after open and switch", value, "complete, <= 1 s", ok))
+    scale = report.get("scale_growth")
+    if scale:
+        for p in ("p50_ms", "p95_ms"):
+            base, now = scale.get(f"searchsvc_{p}") or (None, None)
+            tv = (scale.get(f"tantivy_{p}") or (None, None))[1]
+            if base and now:
+                g = now / base
+                out.append(_goal(f"scale known {p[:3]} growth", f"{g:.2f}x", "<= 2.5x", g <= 2.5))
+            if now and tv:
+                out.append(
+                    _goal(
+                        f"scale known {p[:3]} vs Tantivy",
+                        f"{now / tv:.2f}x",
+                        "<= 2x",
+                        now <= 2 * tv,
+                    )
+                )
+    return out
 
 
 def evaluate(report: dict) -> list[dict]:
     """Return every goal the run has figures for."""
-    return _index(report) + _relevance(report) + _latency(report) + _load(report) + _memory(report)
+    return (
+        _index(report)
+        + _relevance(report)
+        + _latency(report)
+        + _load(report)
+        + _memory(report)
+        + _issue10(report)
+    )

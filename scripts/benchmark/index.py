@@ -82,6 +82,31 @@ def build_peer(corpus: Corpus) -> dict:
     return _finish(db, figures)
 
 
+def tantivy_dir(corpus: Corpus) -> Path:
+    """Return where the Tantivy index of a corpus is cached."""
+    return BENCH_DIR / f"tantivy-{corpus.key}"
+
+
+def build_tantivy(corpus: Corpus) -> dict:
+    """Build the Tantivy index in a child process and return its figures."""
+    target = tantivy_dir(corpus)
+    cmd = [sys.executable, "-m", "benchmark.tantivy_peer", "build", str(corpus.path), str(target)]
+    m = measure(cmd)
+    figures = {
+        "ok": m.returncode == 0,
+        "seconds": m.seconds,
+        "maxrss_bytes": m.maxrss_bytes,
+        "tree_peak_bytes": m.tree_peak_bytes,
+        "docs": 0,
+    }
+    if m.returncode == 0:
+        out = json.loads(m.stdout.strip().splitlines()[-1])
+        figures.update(docs=out["docs"], build_seconds=out["seconds"], size_bytes=out["size_bytes"])
+    else:
+        figures["error"] = _tail(m.stderr)
+    return _finish(target, figures)
+
+
 def _summary(stdout: str) -> dict:
     """Return the JSON summary a `searchsvc index build --json` printed, if any."""
     for chunk in (stdout.strip(), *reversed(stdout.strip().splitlines())):
@@ -185,4 +210,13 @@ def ensure(corpus: Corpus) -> dict:
     if ours is None:
         print(f"building searchsvc over {corpus.path} (not cached) ...", flush=True)
         ours = build_searchsvc(corpus)
-    return {"fts5": peer, "searchsvc": ours}
+    builds = {"fts5": peer, "searchsvc": ours}
+    from benchmark.tantivy_peer import available
+
+    if available():
+        tv = cached(tantivy_dir(corpus))
+        if tv is None:
+            print(f"building Tantivy over {corpus.path} (not cached) ...", flush=True)
+            tv = build_tantivy(corpus)
+        builds["tantivy"] = tv
+    return builds

@@ -8,6 +8,7 @@ a stray quote runs to the end, `AND` alone is ignored, other punctuation is a se
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -259,6 +260,12 @@ def _with_telex(parsed: ParsedQuery, telex: ParsedQuery) -> ParsedQuery:
     return telex
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_telex(word: str) -> str | None:
+    """Return the Telex reading of one word said twice (cached: words recur across queries)."""
+    return text.from_telex(word + " " + word)
+
+
 def _telex_words(query: str) -> str | None:
     """Return a query with each Telex-typed word converted, when the whole is not Telex.
 
@@ -267,7 +274,7 @@ def _telex_words(query: str) -> str | None:
     words = query.split(" ")
     out = []
     for word in words:
-        converted = text.from_telex(word + " " + word) if len(word) > 1 else None
+        converted = _word_telex(word) if len(word) > 1 else None
         out.append(converted.split(" ")[0] if converted else word)
     changed = sum(a != b for a, b in zip(out, words, strict=True))
     return " ".join(out) if changed >= 2 else None

@@ -6,6 +6,7 @@ offsets found there cut the original text with its accents.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -22,7 +23,12 @@ _SPACE = re.compile(r"\s+")
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """Return one regex matching any of the folded terms as whole words."""
-    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    return _compiled(tuple(sorted({t for t in terms if t}, key=lambda t: (-len(t), t))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Return the regex of terms longest first (compiled once for every hit of a query)."""
     if not words:
         return None
     return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
