@@ -234,7 +234,8 @@ def run(args) -> dict:
         report.update(bench_serve.step_serve(args, corpus, load=cmd != "memory"))
     report["machine"]["load_after"] = os.getloadavg()
     if cmd == "all":
-        report["scale_growth"] = bench_extra.scale_table(report, BENCH_DIR / "last-run-x1.json")
+        base = bench_extra.baseline_path(args.limit)
+        report["scale_growth"] = bench_extra.scale_table(report, base)
     report["goals"] = bench_goals.evaluate(report)
     bench_report.goals_table(report["goals"])
     return report

@@ -91,25 +91,25 @@ def _wanted_ids(queries: Path | None) -> set[str]:
     return ids
 
 
-def scaled_corpus(source: Path, scale: int) -> Corpus:
-    """Return the source repeated `scale` times with distinct ids (copy k > 0: `<id>-xk`).
+def scaled_corpus(base: Corpus, scale: int) -> Corpus:
+    """Return a corpus repeated `scale` times with distinct ids (copy k > 0: `<id>-xk`).
 
     The first copy keeps the original ids, so known-item queries still name their targets;
     every copy is a distinct article with the same text, as a site merging archives has.
     """
     BENCH_DIR.mkdir(exist_ok=True)
-    key = f"{file_key(source)}-x{scale}"
+    key = f"{base.key}-x{scale}"
     out = BENCH_DIR / f"corpus-{key}.jsonl.gz"
     if not out.exists():
         tmp = out.with_suffix(".tmp")
         with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as f:
             for copy in range(scale):
-                for rec in iter_records(source):
+                for rec in iter_records(base.path):
                     if copy:
                         rec = {**rec, "id": f"{rec['id']}-x{copy}"}
                     f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         os.replace(tmp, out)
-    return Corpus(out, key, source, None)
+    return Corpus(out, key, base.source, base.limit)
 
 
 def prepare_corpus(source: Path, limit: int | None, queries: Path | None, scale: int = 1) -> Corpus:
@@ -121,7 +121,7 @@ def prepare_corpus(source: Path, limit: int | None, queries: Path | None, scale:
     """
     BENCH_DIR.mkdir(exist_ok=True)
     if scale > 1:
-        return scaled_corpus(source, scale)
+        return scaled_corpus(prepare_corpus(source, limit, queries), scale)
     if not limit:
         return Corpus(source, file_key(source), source, None)
     wanted = _wanted_ids(queries)

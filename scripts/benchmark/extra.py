@@ -253,10 +253,15 @@ def scale_table(report: dict, base_path: Path) -> dict | None:
     return out
 
 
+def baseline_path(limit: int | None) -> Path:
+    """Return where the 1x run a --scale run compares with is kept (per sample size)."""
+    return BENCH_DIR / (f"last-run-x1-n{limit}.json" if limit else "last-run-x1.json")
+
+
 def save_baseline(report: dict) -> None:
-    """Keep a 1x full run as the baseline a later --scale run compares with."""
-    if report.get("scale", 1) == 1 and not report.get("limit"):
-        (BENCH_DIR / "last-run-x1.json").write_text(
+    """Keep a 1x run as the baseline a later --scale run of the same sample compares with."""
+    if report.get("scale", 1) == 1:
+        baseline_path(report.get("limit")).write_text(
             json.dumps(report, indent=1, ensure_ascii=False, default=str)
         )
 
