@@ -99,6 +99,8 @@ class Server:
                     "cmd": cmdline(pid)[:120],
                     "hwm_bytes": kib_field(pid, "VmHWM"),
                     "rss_bytes": kib_field(pid, "VmRSS"),
+                    "anon_bytes": kib_field(pid, "RssAnon"),
+                    "file_bytes": kib_field(pid, "RssFile"),
                 }
             )
         return [p for p in out if p["hwm_bytes"] is not None]

@@ -206,17 +206,22 @@ def load_table(load: dict) -> None:
 
 
 def memory_table(memory: dict) -> None:
-    """Print VmHWM and VmRSS of both servers' processes."""
+    """Print VmHWM and VmRSS (private and file-backed parts) of both servers' processes.
+
+    Mapped sidecar pages a worker touched count in its RSS as file pages (RssFile): the
+    page cache, shared by every worker and reclaimable; RssAnon is the worker's own memory.
+    """
     rows = []
     for name, procs in memory.items():
         for p in procs:
             goal = "< 300 MB (286 MiB)" if name == SS and p["role"] == "worker" else ""
             rows.append(
-                [name, f"{p['role']} {p['pid']}", mb(p["hwm_bytes"]), mb(p["rss_bytes"]), goal]
-            )
+                [name, f"{p['role']} {p['pid']}", mb(p["hwm_bytes"]), mb(p["rss_bytes"]),
+                 mb(p.get("anon_bytes")), mb(p.get("file_bytes")), goal]
+            )  # fmt: skip
     print_table(
-        "memory after the load (peak RSS = VmHWM)",
-        ["server", "process", "VmHWM MiB", "VmRSS MiB", "goal"],
+        "memory after the load (peak RSS = VmHWM; RssAnon private, RssFile mapped files)",
+        ["server", "process", "VmHWM MiB", "VmRSS MiB", "RssAnon MiB", "RssFile MiB", "goal"],
         rows,
     )
 
