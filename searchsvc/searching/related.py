@@ -25,6 +25,7 @@ from searchsvc.store.snapshot import Snapshot
 from searchsvc.vietnamese import text
 
 MAX_TERMS = 24
+DF_MEMO = 100_000  # body words whose document frequency a generation remembers
 MAX_DOCNUMS = 8
 TITLE_TF = 3  # a word of the title counts as this many words of the body
 TITLE_BOOST = 2.0  # a shared word in the other article's title counts this much more
@@ -57,6 +58,17 @@ def _idf(n: int, df: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
+def _doc_frequency(snap: Snapshot, word: str) -> int:
+    """Return a body word's document frequency, remembered per generation (bounded)."""
+    known: dict[str, int] = snap.memo.setdefault("related:df", {})
+    df = known.get(word)
+    if df is None:
+        if len(known) >= DF_MEMO:
+            known.clear()
+        df = known[word] = snap.doc_frequency("body_f", word)
+    return df
+
+
 def _word_terms(snap: Snapshot, title: str, body: str, cutoff: int) -> list[_Term]:
     """Return the article's most distinctive words shared with some other article."""
     counts: Counter[str] = Counter(analyze(body).folded)
@@ -67,7 +79,7 @@ def _word_terms(snap: Snapshot, title: str, body: str, cutoff: int) -> list[_Ter
     for word, tf in counts.items():
         if len(word) < 2 or word.isdigit():
             continue
-        df = snap.doc_frequency("body_f", word)
+        df = _doc_frequency(snap, word)
         if 2 <= df <= cutoff:
             scored.append((_idf(n, df) * (1 + math.log(tf)), word))
     scored.sort(reverse=True)
@@ -86,26 +98,23 @@ def _number_terms(snap: Snapshot, docnum: int, cutoff: int) -> list[_Term]:
     return out
 
 
-def _gather(snap: Snapshot, terms: list[_Term]) -> tuple[Any, Any, int]:
-    """Return (docnums, their scores, postings read), summed over the terms' postings."""
-    live = snap.live[: snap.n]
+def _gather(snap: Snapshot, terms: list[_Term]) -> tuple[Any, int]:
+    """Return every document's summed score over the terms' postings, and the postings read."""
     lengths = snap.body_len
-    average = float(lengths[live].mean()) if live.any() else 1.0
-    ids_parts: list[Any] = []
+    average = max(float(lengths[snap.live].mean()) if snap.live.any() else 1.0, 1.0)
+    id_parts: list[Any] = []
     score_parts: list[Any] = []
-    read = 0
     for item in terms:
         for fieldname in item.fields:
             ids, tf = snap.postings(fieldname, item.term)
-            read += len(ids)
-            norm = 1 - B + B * lengths[ids] / max(average, 1.0)
+            norm = 1 - B + B * lengths[ids] / average
             boost = TITLE_BOOST if fieldname == "title_f" else 1.0
-            ids_parts.append(ids)
+            id_parts.append(ids)
             score_parts.append(item.weight * boost * tf * (K1 + 1) / (tf + K1 * norm))
-    if not ids_parts:
-        return np.zeros(0, dtype=np.int32), np.zeros(0), read
-    docs, inverse = np.unique(np.concatenate(ids_parts), return_inverse=True)
-    return docs, np.bincount(inverse, weights=np.concatenate(score_parts)), read
+    if not id_parts:
+        return np.zeros(snap.n), 0
+    ids = np.concatenate(id_parts)
+    return np.bincount(ids, np.concatenate(score_parts), minlength=snap.n), len(ids)
 
 
 def related(snap: Snapshot, docnum: int, k: int = 5) -> Related:
@@ -115,14 +124,15 @@ def related(snap: Snapshot, docnum: int, k: int = 5) -> Related:
     cutoff = max(COMMON_FLOOR, int(COMMON_SHARE * int(np.count_nonzero(snap.live))))
     body = snap.body(docnum, 20_000)
     terms = _word_terms(snap, title, body, cutoff) + _number_terms(snap, docnum, cutoff)
-    docs, scores, read = _gather(snap, terms)
-    own = scores[docs == docnum]
-    floor = MIN_SHARE * float(own[0]) if len(own) else 0.0
+    scores, read = _gather(snap, terms)
+    floor = max(MIN_SHARE * float(scores[docnum]), 1e-9)
+    best = np.flatnonzero(scores >= floor)
+    if len(best) > 4 * k + 8:  # room for the article itself and copies under its title
+        best = best[np.argpartition(-scores[best], 4 * k + 7)[: 4 * k + 8]]
     folded_title = text.fold(title).strip()
     found: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        other = int(docs[i])
-        if len(found) == k or scores[i] < floor:
+    for other in best[np.lexsort((best, -scores[best]))].tolist():
+        if len(found) == k:
             break
         if other != docnum and text.fold(snap.titles[other]).strip() != folded_title:
             found.append(other)
