@@ -366,6 +366,13 @@ def test_mixed_telex_query_keeps_foreign_words(searcher: Searcher) -> None:
     assert result.understood.telex == "Covid Tây Hồ"
     assert ids(result) == ids(run(searcher, "Covid Tây Hồ"))
     assert result.total > 0
+    # Word by word: one telling Telex word is enough among foreign names and abbreviations.
+    assert run(searcher, "lanhx ddaoj VNPT").understood.telex == "lãnh đạo VNPT"
+    web = run(searcher, "web bawngf image optimizer").understood
+    assert web.telex == "web bằng image optimizer"
+    assert run(searcher, "Nguyeenx Thij Quynhf").understood.telex == "Nguyễn Thị Quỳnh"
+    for english in ("keep", "google maps", "down town center", "how to"):
+        assert run(searcher, english).understood.telex is None, english
 
 
 def test_time_budget_returns_partial_results_flagged(sample_index: Path) -> None:

@@ -346,6 +346,20 @@ TELEX = [
     ("bacs six", "bác sĩ"),
     ("max soos", "mã số"),
     ("Duy cos owr caaps xax vowis", "Duy có ở cấp xã với"),
+    # Word by word: foreign names, brands, numbers and abbreviations stay as typed.
+    ("lanhx ddaoj VNPT", "lãnh đạo VNPT"),
+    ("liverpool vuwowtj qua newcastle vaof", "liverpool vượt qua newcastle vào"),
+    ("trang chur cuar microsoft", "trang chủ của microsoft"),
+    ("web bawngf image optimizer", "web bằng image optimizer"),
+    ("thuw trong outlook express", "thư trong outlook express"),
+    ("thi ddua abcxyz", "thi đua abcxyz"),
+    # qu + y + a final consonant.
+    ("quynhf", "quỳnh"),
+    ("quyts ngotj", "quýt ngọt"),
+    ("Nguyeenx Thij Quynhf", "Nguyễn Thị Quỳnh"),
+    # Keys typed after the final consonant, as input methods take them.
+    ("dduongwf", "đường"),
+    ("bocos vacs", "bốc vác"),
 ]
 
 
@@ -395,8 +409,11 @@ NOT_TELEX = [
     "   ",
     "thi đua",
     "Tây Hồ",
-    "thi ddua abcxyz",
     "ddaaft",
+    "keep",  # kêp: a syllable ending in p carries sắc or nặng
+    "meet",
+    "bocos",  # a key away from its vowel alone is weak evidence (so is mama, mono)
+    "down town center",
     "ass",
     "mess",
     "nguoi dan",
@@ -479,6 +496,19 @@ def test_syllable_rules() -> None:
     hat = syllable.parse("hat")
     assert hat is not None and not syllable.is_valid(hat, 2)  # hàt: t takes sắc/nặng only
     assert syllable.is_valid(hat, 1) and syllable.is_valid(hat, 5)
+    assert not syllable.is_valid(hat, 0)  # nor no tone at all: kêp, mêt are no syllables
+    assert syllable.parse("quynh") == syllable.Syllable("qu", "y", "nh")
+    assert syllable.parse("quyt") == syllable.Syllable("qu", "y", "t")
+    assert syllable.parse("tynh") is None and syllable.parse("quyng") is None
+    assert syllable.is_plain("quynh") and syllable.is_plain("quyt")
+
+
+def test_accent_key_places_tones_of_qu_y_syllables_and_reads_eth_as_d_bar() -> None:
+    assert accent_key("qùynh") == accent_key("quỳnh") == "quỳnh"
+    assert accent_key("qúyt") == "quýt"
+    assert accent_key("ÐÀ NẴNG") == accent_key("Đà Nẵng") == "đà nẵng"
+    assert accent_key("ðường") == "đường"
+    assert fold(accent_key("Ðà")) == fold("Ðà") == "da"
 
 
 # --- abbreviations -------------------------------------------------------------------

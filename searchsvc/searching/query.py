@@ -8,7 +8,6 @@ a stray quote runs to the end, `AND` alone is ignored, other punctuation is a se
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -260,26 +259,6 @@ def _with_telex(parsed: ParsedQuery, telex: ParsedQuery) -> ParsedQuery:
     return telex
 
 
-@functools.lru_cache(maxsize=65536)
-def _word_telex(word: str) -> str | None:
-    """Return the Telex reading of one word said twice (cached: words recur across queries)."""
-    return text.from_telex(word + " " + word)
-
-
-def _telex_words(query: str) -> str | None:
-    """Return a query with each Telex-typed word converted, when the whole is not Telex.
-
-    Mixed queries (`Hernan Crespo vux khis mowis`) keep their foreign words as typed.
-    """
-    words = query.split(" ")
-    out = []
-    for word in words:
-        converted = _word_telex(word) if len(word) > 1 else None
-        out.append(converted.split(" ")[0] if converted else word)
-    changed = sum(a != b for a, b in zip(out, words, strict=True))
-    return " ".join(out) if changed >= 2 else None
-
-
 def clip(raw: str) -> str:
     """Return the query as it is searched: normalized, spaces collapsed, cut to MAX_QUERY_CHARS."""
     return _cut(" ".join(text.normalize(raw or "").split()))
@@ -301,7 +280,7 @@ def understand(raw: str) -> ParsedQuery:
         notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
     parsed = parse_syntax(query)
     _limit(parsed)
-    telex = text.from_telex(query) or _telex_words(query)
+    telex = text.from_telex(query)
     if telex and telex != query:
         reading = parse_syntax(telex)
         _limit(reading)

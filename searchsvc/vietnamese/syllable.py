@@ -68,6 +68,7 @@ _CLOSED_ONLY = frozenset(_words("ă â iê yê uô ươ oă uâ uyê oo"))
 _EITHER = frozenset(_words("a e ê i o ô ơ u ư oa oe uê uy"))
 NUCLEI = _OPEN_ONLY | _CLOSED_ONLY | _EITHER
 _PALATAL_OK = frozenset(_words("a ê i y oa uê uy"))  # nuclei that take ch/nh
+_QU_Y_CODAS = frozenset(_words("t nh n"))  # after qu, y takes these (quýt, quỳnh)
 _FRONT = frozenset("eêiy")
 
 
@@ -114,11 +115,16 @@ def parse(bare: str) -> Syllable | None:
     nucleus, coda = bare[len(onset) : end], bare[end:]
     if not nucleus or coda not in CODAS:
         return None
-    if (nucleus in _OPEN_ONLY and coda) or (nucleus in _CLOSED_ONLY and not coda):
+    if nucleus in _OPEN_ONLY and coda and not _qu_y(onset, nucleus, coda):
         return None
-    if nucleus not in NUCLEI:
+    if (nucleus in _CLOSED_ONLY and not coda) or nucleus not in NUCLEI:
         return None
     return Syllable(onset, nucleus, coda)
+
+
+def _qu_y(onset: str, nucleus: str, coda: str) -> bool:
+    """Return whether a syllable is qu + y + a final consonant (quýt, quỳnh, quých)."""
+    return onset == "qu" and nucleus == "y" and coda in _QU_Y_CODAS
 
 
 def _spelling_ok(syl: Syllable) -> bool:
@@ -140,8 +146,11 @@ def _spelling_ok(syl: Syllable) -> bool:
 
 
 def is_valid(syl: Syllable, tone: int) -> bool:
-    """Return whether a parsed syllable is spelled right and its tone fits its ending."""
-    if syl.coda in _STOP_CODAS and tone not in (0, 1, 5):
+    """Return whether a parsed syllable is spelled right and its tone fits its ending.
+
+    A syllable ending in p, t, c or ch carries sắc or nặng, never another tone nor none.
+    """
+    if syl.coda in _STOP_CODAS and tone not in (1, 5):
         return False
     return _spelling_ok(syl)
 
@@ -160,7 +169,7 @@ def is_plain(word: str) -> bool:
     nucleus, coda = word[len(onset) : end], word[end:]
     if coda not in CODAS:
         return False
-    return nucleus in (_PLAIN_CLOSED if coda else _PLAIN_OPEN)
+    return nucleus in (_PLAIN_CLOSED if coda else _PLAIN_OPEN) or _qu_y(onset, nucleus, coda)
 
 
 def tone_index(syl: Syllable) -> int:
@@ -220,41 +229,88 @@ def _apply_w(buf: list[str]) -> None:
     buf.append("w")
 
 
-def _telex_keys(word: str) -> tuple[list[str], int, int]:
-    """Run the Telex keys of one lowercase word; return letters, tone and how keys acted.
+class _Keys:
+    """What the Telex keys of one word did: letters, tone, and how telling the keys were."""
 
-    The last value is 0 when no key acted, 1 when the only key was a final `s` (cats, maps
-    read like that too), 2 otherwise, and -1 when the keys look like no Telex typing: two
-    tone keys in one word (virus, sars) or a vowel after the tone key (visa).
+    def __init__(self) -> None:
+        self.buf: list[str] = []
+        self.tone = 0
+        self.tone_at = -1  # letters typed before the tone key
+        self.tone_key = ""
+        self.clear = 0  # keys no plain word needs: dd, aa, ee, oo, w, a final f r x j
+        self.telling = False  # a key English spelling never has: dd, uw, w inside a syllable
+        self.away = False  # a weak key: a circumflex after the final consonant (bocos), or
+        # an own/awn that English spells too (town, dawn)
+        self.presses = 0
+
+    def level(self) -> int:
+        """Return -1 (no Telex), 0 (no key), 1 (weak), 2 (clear) or 3 (unmistakable)."""
+        if self.presses > 1:
+            return -1
+        clear = self.clear
+        weak = self.away
+        if self.tone_key:
+            at_end = self.tone_at == len(self.buf)
+            if at_end and self.tone_key in "frxj":
+                clear += 1
+            else:  # a final s (cats), a tone before the final consonant (last), z
+                weak = True
+        if self.telling or clear >= 2:
+            return 3
+        return 2 if clear else 1 if weak else 0
+
+
+def _circumflex_away(buf: list[str], ch: str) -> bool:
+    """Put a circumflex typed after the final consonant on its vowel (bocos -> bốc)."""
+    vowels = [i for i, c in enumerate(buf) if c in VOWELS]
+    if not vowels or buf[vowels[-1]] != ch or vowels[-1] == len(buf) - 1:
+        return False
+    if "".join(buf[vowels[-1] + 1 :]) not in CODAS:
+        return False
+    buf[vowels[-1]] = _CIRCUMFLEX[ch]
+    return True
+
+
+def _telex_keys(word: str) -> _Keys:
+    """Run the Telex keys of one lowercase word.
+
+    Keys act as an input method lets them: tone keys anywhere after a vowel, `w` and the
+    circumflex keys also after the final consonant (dduongwf, bocos). Two tone keys in one
+    word (virus, sars) or a vowel after the tone key (visa) read as no Telex typing.
     """
-    buf: list[str] = []
-    tone, used, presses = 0, 0, 0
+    keys = _Keys()
+    buf = keys.buf
     for at, ch in enumerate(word):
-        has_vowel = any(c in VOWELS for c in buf)
-        if ch in _TONE_KEYS and has_vowel:
-            presses += 1
-            tone = _TONE_KEYS[ch]
-            weak = ch == "s" and at == len(word) - 1 and not used
-            used = 1 if weak else 2
+        if ch in _TONE_KEYS and any(c in VOWELS for c in buf):
+            keys.presses += 1
+            keys.tone, keys.tone_at, keys.tone_key = _TONE_KEYS[ch], len(buf), ch
         elif ch == "d" and buf and buf[-1] == "d":
-            buf[-1], used = "đ", 2
+            buf[-1], keys.telling = "đ", True
         elif ch in _CIRCUMFLEX and buf and buf[-1] == ch:
-            buf[-1], used = _CIRCUMFLEX[ch], 2
+            buf[-1] = _CIRCUMFLEX[ch]
+            keys.clear += 1
+        elif ch in _CIRCUMFLEX and _circumflex_away(buf, ch):
+            keys.away = True
         elif ch == "w":
             _apply_w(buf)
-            used = 2
+            rest, after_oa = word[at + 1 :], at > 0 and word[at - 1] in "oa"
+            english = after_oa and rest in ("n", "ns")  # own, town, dawn, lawn
+            keys.away |= english
+            keys.clear += not english
+            keys.telling |= "uw" in word or (rest != "" and not english)
         else:
-            presses += 10 if presses and ch in "aeiouy" else 0
+            keys.presses += 10 if keys.presses and ch in "aeiouy" else 0
             buf.append(ch)
-    return buf, tone, -1 if presses > 1 else used
+    return keys
 
 
 def _telex_lower(word: str) -> tuple[str, int] | None:
     """Convert one lowercase Telex-typed word; None when the result is no valid syllable."""
-    buf, tone, used = _telex_keys(word)
+    keys = _telex_keys(word)
+    used, tone = keys.level(), keys.tone
     if used < 0:
         return None
-    bare = "".join(buf).replace("ưo", "ươ")
+    bare = "".join(keys.buf).replace("ưo", "ươ")
     if bare.endswith("ươ"):
         bare = bare[:-2] + "uơ"
     syl = parse(bare)
@@ -286,8 +342,10 @@ def is_numeral(word: str) -> bool:
 def telex_word(word: str) -> tuple[str, int] | None:
     """Convert one word typed in Telex, keeping its case; None when it reads as no syllable.
 
-    The second value says how Telex keys acted: 0 none (also for numerals), 1 weakly (only
-    a final `s`, or one of the English words above), 2 otherwise.
+    The second value says how telling the Telex keys were: 0 none acted (also numerals);
+    1 weak (a final `s`, a tone key before the final consonant, a circumflex typed after it,
+    `own`/`awn`, or one of the English words above); 2 clear (aa ee oo w, a final f r x j);
+    3 unmistakable (dd, uw, w inside a syllable, or two clear keys: hoof, bawngf, nguyeenx).
     """
     lower = word.lower()
     if is_numeral(word):

@@ -207,6 +207,7 @@ def accent_key(text: str) -> str:
     A regex finds the words whose tone mark is off its canonical place; each such word that
     parses as one Vietnamese syllable with one tone mark gets the placement described in
     `searchsvc.vietnamese.syllable` (traditional: hòa, khỏe, thủy; quý and hoàn are unaffected).
+    Eth (`ð`, `Ð`), which old fonts put for `Đ`, becomes `đ`, as `fold` reads both as `d`.
     Short strings (tokens) are cached. `fold(accent_key(x)) == fold(x)` except where
     lowercasing lets NFC compose a stray mark (İ + grave -> ì, Greek Ὰ + ypogegrammeni).
     """
@@ -220,6 +221,8 @@ def accent_key(text: str) -> str:
 def _accent_key(text: str) -> str:
     """Compute accent_key without the cache."""
     text = unicodedata.normalize("NFC", normalize(text).replace("İ", "I").lower())
+    if "ð" in text:  # eth written for Đ (old fonts): the letter fold reads as d
+        text = text.replace("ð", "đ")
     return _place_tones(text)
 
 
@@ -341,29 +344,48 @@ def _plain_ok(word: str) -> bool:
     return syl is not None and len(tones) <= 1 and syllable.is_valid(syl, sum(tones))
 
 
+def _telex_level(word: str) -> tuple[str, int]:
+    """Return a word's Telex reading and how telling its keys are; -1 for a foreign word."""
+    converted, level = syllable.telex_word(word) or (word, 0)
+    if level == 0 and not _plain_ok(word):
+        return word, -1
+    return converted, level
+
+
+def _clear_telex(levels: list[int]) -> bool:
+    """Return whether the words' Telex keys, taken together, show the text was Telex-typed.
+
+    One unmistakable word (dd, uw, hoof) is enough, or two clear ones (a final f r x j, aa
+    ee oo, w), or a clear and a weak one; among Vietnamese words alone, one clear or two
+    weak ones (cats, last, bocos read like that too).
+    """
+    unmistakable, clear, weak = (sum(v == n for v in levels) for n in (3, 2, 1))
+    foreign = -1 in levels
+    return bool(
+        unmistakable or clear >= 2 or (clear and weak) or (not foreign and (clear or weak >= 2))
+    )
+
+
 def from_telex(text: str) -> str | None:
     """Return the Vietnamese meant by Telex-typed text, or None when it is not Telex.
 
-    Each word is run through the Telex keys (aa aw ee oo ow uw dd w, tones s f r x j, z)
-    and must come out as a well-formed syllable; words no key changed must be syllables,
-    numbers or known abbreviations. Some word must show a clear Telex key, or two words a
-    weak one (a final `s` or a word that is also English: cats, maps, bus, how), so one
-    such word alone is not taken, nor are two tone keys in a word (virus) or a vowel
-    after the tone key (visa).
+    Each word is run through the Telex keys (aa aw ee oo ow uw dd w, tones s f r x j, z) and
+    converted when it comes out as a well-formed syllable; foreign words, numbers and
+    abbreviations stay as typed (`liverpool vuwowtj qua newcastle vaof`). The text is taken
+    as Telex only when its keys are telling enough (see `_clear_telex`): a lone `cats`,
+    `google maps` or `how to` stay English, and two tone keys in a word (virus) or a vowel
+    after the tone key (visa) read as no Telex at all.
     """
     text = normalize(text)
-    out: list[str] = []
-    strong, weak, last = 0, 0, 0
-    for match in _TELEX_WORD.finditer(text):
-        word = match.group()
-        converted, how = syllable.telex_word(word) or (word, 0)
-        if not how and not _plain_ok(word):
-            return None
-        strong, weak = strong + (how == 2), weak + (how == 1)
-        out += [text[last : match.start()], converted]
-        last = match.end()
-    if not strong and weak < 2:
+    matches = list(_TELEX_WORD.finditer(text))
+    readings = [_telex_level(m.group()) for m in matches]
+    if not _clear_telex([level for _, level in readings]):
         return None
+    out: list[str] = []
+    last = 0
+    for match, (converted, level) in zip(matches, readings, strict=True):
+        out += [text[last : match.start()], converted if level > 0 else match.group()]
+        last = match.end()
     return "".join([*out, text[last:]])
 
 
