@@ -136,6 +136,62 @@ def test_abbreviations_expand_both_ways(searcher: Searcher) -> None:
     assert any("2013-06-10" in i for i in ids(result))
 
 
+def _writes(searcher: Searcher, hit_id: str, phrase: str) -> bool:
+    """Return whether an article's title or body holds a phrase (folded, as words)."""
+    article = searcher.article(hit_id)
+    folded = " ".join(_WORDS.findall(text.fold(f"{article['title']} {article['body']}")))
+    return f" {' '.join(_WORDS.findall(text.fold(phrase)))} " in f" {folded} "
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [("UBND", "Ủy ban nhân dân"), ("Ủy ban nhân dân", "UBND"), ("uy ban nhan dan", "UBND")],
+)
+def test_a_concept_alone_lists_the_form_typed_first(
+    searcher: Searcher, typed: str, other: str
+) -> None:
+    result = run(searcher, typed)
+    literal = [_writes(searcher, h.id, typed) for h in result.hits]
+    assert any(literal) and not all(literal)
+    assert literal == sorted(literal, reverse=True), literal  # every literal one first
+    assert other in result.understood.expansions
+
+
+def test_forms_of_a_concept_count_alike_within_a_longer_query(tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "two.jsonl"
+    filler = " ".join(["Bài viết về ngành học và chương trình mới trong năm nay."] * 3)
+    records = [
+        {"id": "long", "title": "Hội thảo", "body": f"Chất lượng giáo dục Việt Nam. {filler}"},
+        {"id": "short", "title": "Hội thảo", "body": f"Chất lượng giáo dục VN. {filler}"},
+    ]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    index_dir = tmp_path / "index"
+    indexer.build([src], index_dir)
+    two = Searcher(index_dir, warm=False)
+    try:
+        for query in ("giáo dục VN", "giáo dục Việt Nam", "chất lượng giáo dục vn"):
+            hits = two.search(SearchRequest(query)).hits
+            assert {h.id for h in hits} == {"long", "short"}, query
+            low, high = sorted(h.score for h in hits)
+            assert low >= 0.9 * high, (query, [(h.id, h.score) for h in hits])
+    finally:
+        two.close()
+
+
+def test_mixed_and_joined_forms_find_the_same_concept(searcher: Searcher) -> None:
+    written = [a for a in ids(run(searcher, "TP.HCM"))]
+    assert written
+    for query in ("thành phố HCM", "TPHCM", "TP HCM", "Thành phố Hồ Chí Minh", "tp hcm"):
+        result = run(searcher, query)
+        assert written[0] in ids(result)[:3], query
+    assert "Thành phố Hồ Chí Minh" in run(searcher, "thành phố HCM").understood.expansions
+    assert run(searcher, "Cty").understood.expansions == ["công ty"]
+    assert run(searcher, "tu").understood.expansions == []  # từ, tư, tự: not Thành ủy
+    assert run(searcher, "TU").understood.expansions == ["Thành ủy"]
+
+
 def test_expansion_tolerates_punctuation_inside_the_spelled_out_form(
     searcher: Searcher, articles: list[Article]
 ) -> None:

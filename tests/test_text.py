@@ -527,6 +527,21 @@ def test_abbreviation_table() -> None:
     for key in keys.split():
         assert key in table, key
     assert abbreviations() is table  # loaded once
+    news = "cty clb hlv tp hcm tp.hcm tphcm dbscl thcs csgt bhxh tnhh htx gd-dt vn dh vdv"
+    for key in news.replace("tp hcm", "tp_hcm").split():
+        assert key.replace("_", " ") in table, key
+    assert table["cty"] == ["công ty"] and table["dh"] == ["đại hội", "đại học"]
+
+
+def test_concept_forms_gather_every_written_form() -> None:
+    from searchsvc.vietnamese.text import concept_forms
+
+    hcm = ["Thành phố Hồ Chí Minh", "TP.HCM", "TPHCM", "TP HCM"]
+    for key in ("tphcm", "tp.hcm", "tp hcm", "thanh pho ho chi minh"):
+        assert concept_forms(key) == hcm, key
+    assert concept_forms("gd-dt") == concept_forms("gd&dt")
+    assert "GD-ĐT" in concept_forms("giao duc va dao tao")
+    assert concept_forms("xyz") == []
 
 
 def test_expansions_both_ways() -> None:

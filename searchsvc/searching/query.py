@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from searchsvc.store.schema import docnum_terms, word_forms
-from searchsvc.vietnamese import text
+from searchsvc.vietnamese import syllable, text
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
@@ -41,6 +41,7 @@ class Alternative:
     title_only: bool = False
     verify: bool = False  # a quoted phrase: also check stored text beyond the indexed lead
     gaps: int = 0  # pairs a phrase may miss (an expansion written with a comma inside)
+    synonym: bool = False  # another written form of what was typed (UBND for Ủy ban nhân dân)
 
     def pairs(self) -> list[str]:
         """Return the adjacent-pair terms of the words."""
@@ -175,76 +176,110 @@ def _limit(parsed: ParsedQuery) -> None:
     parsed.excluded = parsed.excluded[:MAX_WORDS]
 
 
-def _single_word(clause: Clause) -> Word | None:
-    """Return the word of a clause that is one plain word, else None."""
-    alts = clause.alternatives
-    if len(alts) == 1 and len(alts[0].words) == 1 and not alts[0].title_only:
-        return alts[0].words[0]
-    return None
-
-
 def _unaccented(words: tuple[Word, ...]) -> tuple[Word, ...]:
     """Drop accent keys: accents the visitor did not type express no preference."""
     return tuple(Word(w.folded) for w in words)
 
 
 def _expand_abbreviations(parsed: ParsedQuery) -> None:
-    """Let an abbreviation match its expansions and a spelled-out phrase its abbreviation."""
-    table = text.abbreviations()
+    """Merge clauses that name one concept into a clause holding every written form of it.
+
+    `UBND`, `Ủy ban nhân dân`, and mixed forms such as `thành phố HCM` (for TP HCM) become one
+    clause whose alternatives are all the concept's forms; the longest span wins.
+    """
     out: list[Clause] = []
     i = 0
     clauses = parsed.clauses
     while i < len(clauses):
-        merged = _merge_phrase(parsed, clauses, i)
-        if merged is not None:
-            clause, used = merged
-            out.append(clause)
-            i += used
+        found = _concept_span(clauses, i)
+        if found is None:
+            out.append(clauses[i])
+            i += 1
             continue
-        clause = clauses[i]
-        key = " ".join(text.fold(clause.label).split())
-        extra: list[Alternative] = []
-        if len(clause.alternatives) <= 2 and key in table:
-            for expansion in table[key]:
-                words = _unaccented(_words(text.normalize(expansion)))
-                if words:
-                    extra.append(_expansion(words))
-                    parsed.expansions.append(expansion)
-        out.append(Clause(clause.alternatives + tuple(extra), clause.label))
-        i += 1
+        size, key, forms = found
+        out.append(_concept_clause(clauses[i : i + size], key, forms))
+        parsed.expansions += [f for f in forms if _key(f) != key]
+        i += size
     parsed.clauses = out
 
 
+def _key(raw: str) -> str:
+    """Return the folded words of a text joined by single spaces."""
+    return " ".join(text.fold(text.normalize(raw)).split())
+
+
+def _plain_clause(clause: Clause) -> bool:
+    """Return whether a clause is a bare token (no title:, OR, or quoted phrase)."""
+    alts = clause.alternatives
+    return not any(a.title_only or a.verify for a in alts) and " OR " not in clause.label
+
+
+def _clause_keys(clause: Clause) -> list[str]:
+    """Return the folded key of a clause and the phrase keys of what it abbreviates."""
+    key = _key(clause.label)
+    if key in text.abbreviations() and _typed_ok(clause.label, key):
+        return [key, *(_key(e) for e in text.abbreviations()[key])]
+    return [key]
+
+
+def _typed_ok(label: str, key: str) -> bool:
+    """Refuse an abbreviation typed in lowercase that is also a syllable (tu: từ, not TU)."""
+    return not (syllable.is_plain(key) and label.upper() != label)
+
+
+def _concept_span(clauses: list[Clause], i: int) -> tuple[int, str, list[str]] | None:
+    """Return (size, key, forms) of the longest span of clauses from i naming a known concept."""
+    for size in range(min(8, len(clauses) - i), 0, -1):
+        span = clauses[i : i + size]
+        if not all(_plain_clause(c) for c in span):
+            continue
+        combos = [""]
+        for clause in span:
+            combos = [f"{a} {k}".strip() for a in combos for k in _clause_keys(clause)][:32]
+        label = " ".join(c.label for c in span)
+        for key in combos if size > 1 else combos[:1]:
+            forms = text.concept_forms(key)
+            if forms and (size > 1 or _typed_ok(label, key)):
+                return size, _key(label), forms
+    return None
+
+
+def _concept_clause(span: list[Clause], key: str, forms: list[str]) -> Clause:
+    """Return one clause: what was typed, then every other form of the concept as a synonym."""
+    if len(span) == 1:
+        alts = list(span[0].alternatives)
+    else:
+        alts = [Alternative(tuple(w for c in span for w in c.alternatives[0].words))]
+    for form in forms:
+        if _key(form) != key:
+            alts += _form_alternatives(text.normalize(form))
+    unique: dict[tuple[object, ...], Alternative] = {}
+    for alt in alts:
+        unique.setdefault((tuple(w.folded for w in alt.words), alt.phrase, alt.docnum), alt)
+    return Clause(tuple(unique.values()), " ".join(c.label for c in span))
+
+
+def _form_alternatives(form: str) -> list[Alternative]:
+    """Return the alternatives of one written form: an abbreviation token or a phrase."""
+    if " " in form:
+        words = _unaccented(_words(form))
+        return [_expansion(words)] if words else []
+    return [
+        replace(alt, words=_unaccented(alt.words), weight=EXPANSION_WEIGHT, synonym=True)
+        for alt in _token_alternatives(form, False, False)
+    ]
+
+
 def _expansion(words: tuple[Word, ...]) -> Alternative:
-    """Return an abbreviation's spelled-out form as a phrase that tolerates one punctuation gap.
+    """Return a spelled-out form as a phrase that tolerates one punctuation gap.
 
     Officials write `phòng cháy, chữa cháy` and `kinh tế - xã hội`: pairs are not indexed across
     punctuation, so a phrase of three or more words may miss one of its pairs.
     """
     long = len(words) > 2
-    return Alternative(words, len(words) > 1, weight=EXPANSION_WEIGHT, verify=long, gaps=int(long))
-
-
-def _merge_phrase(parsed: ParsedQuery, clauses: list[Clause], i: int) -> tuple[Clause, int] | None:
-    """Merge clauses i.. spelling out a known phrase into one clause with its abbreviations."""
-    table = text.phrases()
-    for size in range(min(8, len(clauses) - i), 1, -1):
-        words = [_single_word(c) for c in clauses[i : i + size]]
-        if any(w is None for w in words):
-            continue
-        plain = tuple(w for w in words if w is not None)
-        key = " ".join(w.folded for w in plain)
-        if key not in table:
-            continue
-        alts = [Alternative(plain)]
-        for abbrev in table[key]:
-            for alt in _token_alternatives(text.normalize(abbrev), False, False):
-                bare = _unaccented(alt.words)
-                alts.append(Alternative(bare, alt.phrase, alt.docnum, EXPANSION_WEIGHT))
-            parsed.expansions.append(abbrev)
-        label = " ".join(c.label for c in clauses[i : i + size])
-        return Clause(tuple(alts), label), size
-    return None
+    return Alternative(
+        words, len(words) > 1, weight=EXPANSION_WEIGHT, verify=long, gaps=int(long), synonym=True
+    )
 
 
 def _with_telex(parsed: ParsedQuery, telex: ParsedQuery) -> ParsedQuery:

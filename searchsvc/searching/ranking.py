@@ -18,7 +18,7 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -215,16 +215,108 @@ class Scorer:
         return match, score
 
     def accent_tier(self, parsed: ParsedQuery) -> FloatArray:
-        """Count, per document, the accented query words it has with exactly those accents."""
+        """Count, per document, the accented query words it has with exactly those accents.
+
+        A concept (UBND / Ủy ban nhân dân) counts as fully exact in a document holding another
+        of its forms; when the query is that concept alone, the form typed comes first.
+        """
         tier = np.zeros(self.m, dtype=np.float32)
         seen: set[str] = set()
         for clause in parsed.clauses:
+            if _is_concept(clause):
+                tier += self._concept_tier(clause, alone=len(parsed.clauses) == 1)
+                continue
             for alt in clause.alternatives:
                 for w in alt.words:
                     if w.accent and w.accent not in seen:
                         seen.add(w.accent)
                         tier += self._fields("a", w.accent, alt.title_only)[0]
         return tier
+
+    def _concept_tier(self, clause: Clause, alone: bool) -> FloatArray:
+        """Return the accent tier of a concept clause (see `accent_tier`)."""
+        typed = [a for a in clause.alternatives if not a.synonym]
+        accents = {w.accent for a in typed for w in a.words if w.accent}
+        credit = np.zeros(self.m, dtype=np.float32)
+        for alt in clause.alternatives:
+            match = self._form(alt)[0] & self._together(alt)
+            if alt.synonym:
+                got = match * np.float32(len(accents))
+            else:
+                got = match * np.float32(alone)
+                for w in alt.words:
+                    if w.accent in accents:
+                        got = got + self._fields("a", str(w.accent), False)[0] * match
+            np.maximum(credit, got, out=credit)
+        return credit
+
+    def _tf(self, fieldname: str, term: str) -> FloatArray:
+        """Return the term frequencies of a term in a field over the domain (memoized)."""
+        key = ("tf", fieldname, term)
+        if key not in self._memo:
+            tf = np.zeros(self.m, dtype=np.float32)
+            ids, weights = self.postings(fieldname, term)
+            if len(ids):
+                pos = np.minimum(np.searchsorted(ids, self.domain), len(ids) - 1)
+                hit = ids[pos] == self.domain
+                tf[hit] = weights[pos[hit]]
+            self._memo[key] = (tf > 0, tf)
+        return self._memo[key][1]
+
+    def _form(self, alt: Alternative) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """Return (match, title tf, body tf) of one written form of a concept.
+
+        A form of several words counts as often as its rarest word, in each field; half as
+        often where its words do not stand together (typed words may lie apart).
+        """
+        key = ("form", str(alt))
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]
+        match = self.alternative(alt)[0]
+        if alt.docnum is not None or not alt.words:
+            value = (match, np.zeros(self.m, dtype=np.float32), match.astype(np.float32))
+        else:
+            title = np.min([self._tf("title_f", w.folded) for w in alt.words], axis=0)
+            body = np.min([self._tf("body_f", w.folded) for w in alt.words], axis=0)
+            half = np.where(self._together(alt), 1.0, 0.5).astype(np.float32)
+            title, body = title * half, body * half
+            value = (match, title * match, body * match)
+        self._memo[key] = value  # type: ignore[assignment]
+        return value
+
+    def _together(self, alt: Alternative) -> BoolArray:
+        """Return where the words of an alternative stand together (always, for a phrase).
+
+        Beyond the indexed lead, the stored text of a bounded number of candidates is read.
+        """
+        if len(alt.words) < 2 or alt.phrase or alt.docnum is not None:
+            return np.ones(self.m, dtype=np.bool_)
+        gaps = int(len(alt.words) > 2)
+        return self.alternative(replace(alt, phrase=True, verify=True, gaps=gaps))[0]
+
+    def concept(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
+        """Return (match, score) of a clause whose alternatives are written forms of one concept.
+
+        Every form (UBND, Ủy ban nhân dân) is equal evidence: the concept's frequency in a
+        field is the sum of its forms', scored BM25-style as one term with the idf of the
+        documents that can hold any form (over the whole archive, not only the candidates).
+        """
+        match = np.zeros(self.m, dtype=np.bool_)
+        title = np.zeros(self.m, dtype=np.float32)
+        body = np.zeros(self.m, dtype=np.float32)
+        for alt in clause.alternatives:
+            m, t, b = self._form(alt)
+            match |= m
+            title += t
+            body += b
+        score = self._saturate(title, self.norm_title[self.domain], self.w.title)
+        score += self._saturate(body, self.norm_body[self.domain], 1.0)
+        return match, score * np.float32(self._idf(len(self.clause_docs(clause))))
+
+    def _saturate(self, tf: FloatArray, norm: FloatArray, scale: float) -> FloatArray:
+        """Return scale * the BM25-saturated tf."""
+        x = tf / norm
+        return (x * (scale * (self.w.k1 + 1)) / (self.w.k1 + x)).astype(np.float32)
 
     def pair(self, term: str, title_only: bool = False) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of an adjacent-syllable pair."""
@@ -322,7 +414,9 @@ class Scorer:
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
-        """Return (match, score) of a clause: any alternative, best score."""
+        """Return (match, score) of a clause: any alternative, best score (see `concept`)."""
+        if _is_concept(clause):
+            return self.concept(clause)
         match = np.zeros(self.m, dtype=np.bool_)
         score = np.zeros(self.m, dtype=np.float32)
         for alt in clause.alternatives:
@@ -366,6 +460,12 @@ def _union(arrays: list[IntArray], n: int) -> IntArray:
     return np.flatnonzero(mark).astype(np.int32)
 
 
+def _is_concept(clause: Clause) -> bool:
+    """Return whether a clause holds written forms of one concept (and no title: scope)."""
+    alts = clause.alternatives
+    return any(a.synonym for a in alts) and not any(a.title_only for a in alts)
+
+
 def _length_norms(snap: Snapshot, w: Weights) -> tuple[FloatArray, FloatArray]:
     """Return the BM25 length norms of titles and bodies (computed once per generation)."""
     key = f"norms:{w.b_title!r}:{w.b_body!r}"
@@ -395,15 +495,28 @@ def _has_phrase(folded: str, words: list[str], pattern: re.Pattern[str]) -> bool
     return False
 
 
-def _adjacent_pairs(clauses: list[Clause]) -> list[tuple[str, bool]]:
-    """Return the pairs of consecutive single-word clauses, for the adjacency bonus."""
+def _adjacent_pairs(clauses: list[Clause]) -> list[tuple[list[str], bool]]:
+    """Return, for consecutive clauses, the pair terms that join them, for the adjacency bonus.
+
+    A clause of several written forms (a concept) joins by any of its forms: `giáo dục VN`
+    also meets `giáo dục Việt Nam`. The first term is the pair of the words as typed.
+    """
     out = []
     for a, b in itertools.pairwise(clauses):
         wa, wb = a.alternatives[0], b.alternatives[0]
         if wa.docnum is None and wb.docnum is None and wa.words and wb.words:
-            term = f"{wa.words[-1].folded}_{wb.words[0].folded}"
-            out.append((term, wa.title_only and wb.title_only))
+            lefts = [x.words[-1].folded for x in _joining(a)]
+            rights = [x.words[0].folded for x in _joining(b)]
+            terms = [f"{left}_{right}" for left in lefts for right in rights]
+            out.append((list(dict.fromkeys(terms)), wa.title_only and wb.title_only))
     return out
+
+
+def _joining(clause: Clause) -> list[Alternative]:
+    """Return the alternatives whose edge words count for adjacency: the typed one, and forms."""
+    first = clause.alternatives[0]
+    forms = [a for a in clause.alternatives[1:] if a.synonym and a.words and a.docnum is None]
+    return [first, *forms]
 
 
 def score_query(scorer: Scorer, parsed: ParsedQuery, live: BoolArray, filt: BoolArray) -> Scored:
@@ -467,14 +580,17 @@ def _score_domain(
         total += s
     tier = scorer.accent_tier(parsed) if not partial else np.zeros(m_, dtype=np.float32)
     pair_masks: list[tuple[str, BoolArray]] = []
-    for term, title_only in _adjacent_pairs(parsed.clauses):
+    for terms, title_only in _adjacent_pairs(parsed.clauses):
         if scorer.out_of_time():
             partial = True
             break
-        m, s = scorer.pair(term, title_only)
+        m, s = scorer.pair(terms[0], title_only)
+        for term in terms[1:]:
+            m_other, s_other = scorer.pair(term, title_only)
+            m, s = m | m_other, np.maximum(s, s_other)
         total += s * scorer.w.pair
         tier += m
-        pair_masks.append((term, m))
+        pair_masks.append((terms[0], m))
     keep = live.copy()
     for alt in parsed.excluded:
         keep &= ~scorer.alternative(alt)[0]

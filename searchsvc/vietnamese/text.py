@@ -12,7 +12,8 @@ Public API (the schema, the search and the archive modules rely on these names):
 - `term(token_text)`: `fold` plus numbers without leading zeros (09/03/2023 -> 9/3/2023),
   for index and query terms of the folded field, so either spelling of a date matches.
 - `from_telex(text)`: the Vietnamese meant by text typed in Telex with the IME off, or None.
-- `abbreviations()`, `phrases()`, `expansions_of(text)`: the abbreviation table, both ways.
+- `abbreviations()`, `phrases()`, `expansions_of(text)`, `concept_forms(key)`: the
+  abbreviation table, both ways, and every written form of one concept.
 """
 
 from __future__ import annotations
@@ -395,11 +396,12 @@ def _phrase_key(text: str) -> str:
 
 
 @functools.cache
-def _table() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Load the abbreviation data file into both directions."""
+def _table() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """Load the abbreviation data file: both directions, and each phrase as written."""
     data = resources.files("searchsvc").joinpath("data/abbreviations.tsv").read_text("utf-8")
     forward: dict[str, list[str]] = {}
     backward: dict[str, list[str]] = {}
+    written: dict[str, list[str]] = {}
     for line in data.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -412,7 +414,9 @@ def _table() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         for key in {phrase, phrase.replace(" va ", " ")}:  # GD&ĐT: giao duc (va) dao tao
             if abbrev not in backward.setdefault(key, []):
                 backward[key].append(abbrev)
-    return forward, backward
+            if expansion not in written.setdefault(key, []):
+                written[key].append(expansion)
+    return forward, backward, written
 
 
 def abbreviations() -> dict[str, list[str]]:
@@ -421,6 +425,23 @@ def abbreviations() -> dict[str, list[str]]:
     Keys come as folded (`hdnd`, `tp.hcm`, `gd&dt`) and without punctuation (`gddt`).
     """
     return _table()[0]
+
+
+def concept_forms(key: str) -> list[str]:
+    """Return every written form of what a folded key names, or [] for no known concept.
+
+    For an abbreviation, its expansions and every abbreviation of those (`tphcm` ->
+    Thành phố Hồ Chí Minh, TP.HCM, TPHCM, TP HCM); for a spelled-out phrase, the phrase as
+    written and its abbreviations. The key is folded with single spaces (`tp hcm`).
+    """
+    forward, backward, written = _table()
+    expansions = forward.get(key) or written.get(key, [])
+    forms: list[str] = []
+    for expansion in expansions:
+        for form in [expansion, *backward.get(_phrase_key(expansion), [])]:
+            if form not in forms:
+                forms.append(form)
+    return forms
 
 
 def phrases() -> dict[str, list[str]]:
