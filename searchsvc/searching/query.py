@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from searchsvc.store.schema import docnum_terms, word_forms
-from searchsvc.vietnamese import syllable, text
+from searchsvc.vietnamese import dates, syllable, text
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
@@ -42,6 +43,7 @@ class Alternative:
     verify: bool = False  # a quoted phrase: also check stored text beyond the indexed lead
     gaps: int = 0  # pairs a phrase may miss (an expansion written with a comma inside)
     synonym: bool = False  # another written form of what was typed (UBND for Ủy ban nhân dân)
+    published: tuple[date, date] | None = None  # published within these days (a typed date)
 
     def pairs(self) -> list[str]:
         """Return the adjacent-pair terms of the words."""
@@ -68,6 +70,8 @@ class ParsedQuery:
     expansions: list[str] = field(default_factory=list)
     excluded_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    period: dates.Mention | None = None  # a month or year typed: narrows by publication time
+    without_period: str = ""  # the query with the period's words taken out
 
     def highlight_terms(self) -> list[str]:
         """Return the folded words worth marking in a snippet."""
@@ -306,22 +310,83 @@ def _cut(query: str) -> str:
     return query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or query[:MAX_QUERY_CHARS]
 
 
-def understand(raw: str) -> ParsedQuery:
-    """Turn raw visitor text into a ParsedQuery; never raises on any string."""
+def understand(raw: str, periods: bool = True) -> ParsedQuery:
+    """Turn raw visitor text into a ParsedQuery; never raises on any string.
+
+    With `periods` false, months and years typed (`tháng 3/2023`) stay words of the query.
+    """
     whole = " ".join(text.normalize(raw or "").split())
     query = _cut(whole)
     notes: list[str] = []
     if query != whole:
         notes.append(f"Truy vấn quá dài: chỉ tìm {MAX_QUERY_CHARS} ký tự đầu tiên.")
-    parsed = parse_syntax(query)
+    rest, mentions = _take_dates(query, periods)
+    parsed = parse_syntax(rest)
+    parsed.searched = query
     _limit(parsed)
     telex = text.from_telex(query)
     if telex and telex != query:
-        reading = parse_syntax(telex)
+        reading = parse_syntax(_take_dates(telex, periods)[0])
         _limit(reading)
         parsed = _with_telex(parsed, reading)
         parsed.telex = telex
         parsed.searched = telex
     _expand_abbreviations(parsed)
+    _add_dates(parsed, mentions, query)
     parsed.notes = notes + parsed.notes
     return parsed
+
+
+def _take_dates(query: str, periods: bool) -> tuple[str, list[dates.Mention]]:
+    """Return the query without its date (and month, year) mentions, and the mentions.
+
+    A mention inside a quoted phrase stays in the phrase.
+    """
+    mentions = [
+        m
+        for m in dates.find(query)
+        if query.count('"', 0, m.start) % 2 == 0 and (periods or m.kind == "day")
+    ]
+    rest = query
+    for m in reversed(mentions):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    return " ".join(rest.split()), mentions
+
+
+def _add_dates(parsed: ParsedQuery, mentions: list[dates.Mention], query: str) -> None:
+    """Add a clause for each day typed; keep the first month or year as the period."""
+    for m in mentions:
+        if m.kind == "day":
+            parsed.clauses.append(_day_clause(m, query[m.start : m.end]))
+        elif parsed.period is None:
+            parsed.period = m
+            parsed.without_period = " ".join((query[: m.start] + " " + query[m.end :]).split())
+            parsed.clauses.append(_period_clause(m))
+
+
+def _period_clause(mention: dates.Mention) -> Clause:
+    """Return a clause every article of the period matches; those that name it score higher.
+
+    The search narrows to articles published in the period; within it, a title or body that
+    writes the period (`năm 2023`, `3/2023`) is the better match.
+    """
+    first = mention.first
+    if mention.kind == "year":
+        alts = [Alternative(_words(f"năm {first.year}"), phrase=True)]
+    else:
+        written = [f"{first.month}/{first.year}", f"{first.month:02}/{first.year}"]
+        alts = [Alternative(_words(w), docnum=w) for w in dict.fromkeys(written)]
+        alts.append(Alternative(_words(f"tháng {first.month} năm {first.year}"), phrase=True))
+    alts.append(Alternative((), weight=0.1, published=(first, mention.last)))
+    return Clause(tuple(alts), mention.label)
+
+
+def _day_clause(mention: dates.Mention, typed: str) -> Clause:
+    """Return the clause of a typed date: written in a title or body in any form, or published."""
+    day = mention.first
+    written = {dates.day_term(day), f"{day.day}/{day.month}/{day.year}"}
+    written |= {f"{day.day:02}/{day.month:02}/{day.year}", f"{day.day:02}/{day.month}/{day.year}"}
+    written.add(f"{day.day}/{day.month:02}/{day.year}")  # as older indexes hold them
+    alts = [Alternative((), docnum=term) for term in sorted(written)]
+    alts.append(Alternative((), published=(day, day)))
+    return Clause(tuple(alts), typed)

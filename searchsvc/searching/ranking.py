@@ -19,6 +19,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -227,6 +228,8 @@ class Scorer:
                 tier += self._concept_tier(clause, alone=len(parsed.clauses) == 1)
                 continue
             for alt in clause.alternatives:
+                if alt.published is not None:  # published on the day typed
+                    tier += self.alternative(alt)[0]
                 for w in alt.words:
                     if w.accent and w.accent not in seen:
                         seen.add(w.accent)
@@ -340,6 +343,8 @@ class Scorer:
         """Return the documents that can match an alternative (all its words, or its number)."""
         if alt.docnum is not None:
             return self.postings("docnum", alt.docnum)[0]
+        if alt.published is not None:
+            return np.flatnonzero(published_between(self.snap, *alt.published)).astype(np.int32)
         if not alt.words:
             return np.arange(self.n, dtype=np.int32)
         sets = sorted((self.word_docs(w, alt.title_only) for w in alt.words), key=len)
@@ -364,6 +369,11 @@ class Scorer:
 
     def _alternative(self, alt: Alternative) -> tuple[BoolArray, FloatArray]:
         """Return (match, score) of one alternative, computed."""
+        if alt.published is not None:
+            every = published_between(self.snap, *alt.published)
+            match = every[self.domain]
+            idf = self._idf(int(np.count_nonzero(every)))
+            return match, match * np.float32(idf * self.w.docnum * alt.weight)
         if alt.docnum is not None:
             match, score = self.docnum(alt.docnum)
             return match, score * alt.weight
@@ -458,6 +468,18 @@ def _union(arrays: list[IntArray], n: int) -> IntArray:
     for a in arrays:
         mark[a] = True
     return np.flatnonzero(mark).astype(np.int32)
+
+
+def day_minutes(day: date, end: bool = False) -> int:
+    """Return the minutes-since-epoch column value at the start (or end) of a day."""
+    start = (day - date(1970, 1, 1)).days * 1440
+    return start + 1439 if end else start
+
+
+def published_between(snap: Snapshot, first: date, last: date) -> BoolArray:
+    """Return which documents were published from the first to the last day, inclusive."""
+    minutes = snap.minutes
+    return (minutes >= day_minutes(first)) & (minutes <= day_minutes(last, end=True))
 
 
 def _is_concept(clause: Clause) -> bool:

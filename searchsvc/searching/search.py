@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,15 @@ from searchsvc.errors import IndexUnavailable, NotFound
 from searchsvc.searching import facets, spelling
 from searchsvc.searching.live import LiveIndex, built_at
 from searchsvc.searching.query import ParsedQuery, understand
-from searchsvc.searching.ranking import WEIGHTS, Scored, Scorer, refine_adjacency, score_query
+from searchsvc.searching.ranking import (
+    WEIGHTS,
+    Scored,
+    Scorer,
+    day_minutes,
+    published_between,
+    refine_adjacency,
+    score_query,
+)
 from searchsvc.searching.register import RegisterEntry, register
 from searchsvc.searching.related import related
 from searchsvc.searching.snippets import MAX_BODY_CHARS, make_snippet, prepare
@@ -33,6 +41,7 @@ from searchsvc.searching.values import (
     FacetValue,
     Hit,
     Matches,
+    Period,
     SearchRequest,
     SearchResult,
     Understood,
@@ -44,12 +53,6 @@ from searchsvc.vietnamese import docnumbers, text
 
 RESULT_CACHE_SIZE = 1024
 REFINE_POOL = 10  # best matches checked for query pairs adjacent beyond the indexed lead
-
-
-def _day_minutes(day: date, end: bool = False) -> int:
-    """Return the minutes-since-epoch column value at the start (or end) of a day."""
-    start = (day - date(1970, 1, 1)).days * 1440
-    return start + 1439 if end else start
 
 
 def _iso(value: Any) -> str | None:
@@ -75,8 +78,8 @@ def _filters(snap: Snapshot, request: SearchRequest) -> dict[str, BoolArray]:
         issuers = _cited_codes(snap.issuer, docnumbers.issuers(), request.issuer)
         out["issuer"] = snap.issuer.mask(snap.n, issuers)
     if request.date_from or request.date_to:
-        lo = _day_minutes(request.date_from) if request.date_from else -(2**31) + 1
-        hi = _day_minutes(request.date_to, end=True) if request.date_to else 2**31 - 1
+        lo = day_minutes(request.date_from) if request.date_from else -(2**31) + 1
+        hi = day_minutes(request.date_to, end=True) if request.date_to else 2**31 - 1
         out["date"] = (snap.minutes >= lo) & (snap.minutes <= hi)
     return out
 
@@ -219,10 +222,8 @@ class Searcher:
     def _run(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResult:
         """Search one snapshot without the result cache."""
         budget = self.settings.query_budget_ms / 1000
-        parsed = understand(request.query)
         scorer = Scorer(snap, self.weights, deadline=started + budget)
-        masks = _filters(snap, request)
-        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+        parsed, masks, scored = _score(snap, scorer, request)
         total = int(np.count_nonzero(scored.match))
         sort = request.sort if parsed.clauses else _browse_sort(request.sort)
         k = request.page * request.per_page
@@ -244,7 +245,7 @@ class Searcher:
             per_page=request.per_page,
             hits=hits,
             facets=_facets(snap, scored, masks, request),
-            understood=_understood(parsed, scored.fallback),
+            understood=_understood(parsed, scored.fallback, "period" in masks),
             did_you_mean=did_you_mean,
             took_ms=(time.perf_counter() - started) * 1000,
             partial=scored.partial,
@@ -261,10 +262,8 @@ class Searcher:
         started = time.perf_counter()
         validate(request)
         snap = self._live.current().snap
-        parsed = understand(request.query)
         scorer = Scorer(snap, self.weights, started + self.settings.query_budget_ms / 1000)
-        masks = _filters(snap, request)
-        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+        parsed, masks, scored = _score(snap, scorer, request)
         total = int(np.count_nonzero(scored.match))
         sort = request.sort if parsed.clauses else _browse_sort(request.sort)
         if sort == "relevance" and scored.pairs and total:
@@ -276,7 +275,7 @@ class Searcher:
         return Matches(
             total=total,
             partial=scored.partial,
-            understood=_understood(parsed, scored.fallback),
+            understood=_understood(parsed, scored.fallback, "period" in masks),
             hits=_stream(snap, order, scored.score, parsed.highlight_terms()),
         )
 
@@ -358,6 +357,27 @@ def cited_document(cited: docnumbers.Citation) -> dict[str, object]:
     }
 
 
+def _score(
+    snap: Snapshot, scorer: Scorer, request: SearchRequest
+) -> tuple[ParsedQuery, dict[str, BoolArray], Scored]:
+    """Understand and score a request, narrowing to the month or year typed in the query.
+
+    When no matching article was published in that period, the period's words are searched
+    as text instead (the result says the period was not applied).
+    """
+    parsed = understand(request.query)
+    masks = _filters(snap, request)
+    if parsed.period is not None:
+        masks["period"] = published_between(snap, parsed.period.first, parsed.period.last)
+    scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+    if parsed.period is not None and parsed.clauses and not scored.match.any():
+        period, without = parsed.period, parsed.without_period
+        parsed, _ = understand(request.query, periods=False), masks.pop("period")
+        parsed.period, parsed.without_period = period, without
+        scored = score_query(scorer, parsed, snap.live, _combine(snap, masks))
+    return parsed, masks, scored
+
+
 def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
     """Return the Hit of one document with its snippet."""
     snippet = make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum))
@@ -397,9 +417,19 @@ def _retimed(result: SearchResult, started: float) -> SearchResult:
     return SearchResult(**{**result.__dict__, "took_ms": took})
 
 
-def _understood(parsed: ParsedQuery, fallback: bool) -> Understood:
+def _understood(parsed: ParsedQuery, fallback: bool, narrowed: bool) -> Understood:
     """Return the public form of what the query was read as."""
+    period = parsed.period
     return Understood(
+        period=None
+        if period is None
+        else Period(
+            period.label,
+            period.first.isoformat(),
+            period.last.isoformat(),
+            narrowed,
+            parsed.without_period,
+        ),
         searched=parsed.searched,
         telex=parsed.telex,
         expansions=list(dict.fromkeys(parsed.expansions)),

@@ -56,6 +56,21 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A month or year typed in the query (`tháng 3/2023`, `năm 2022`), read as a time filter.
+
+    `applied` is false when no matching article was published then: its words were searched
+    as text instead. `without` is the query with the period's words taken out.
+    """
+
+    label: str
+    start: str  # ISO date of the first day
+    end: str  # ISO date of the last day
+    applied: bool
+    without: str
+
+
+@dataclass(frozen=True)
 class Understood:
     """How the query was read: what was searched, expansions, Telex, fallback, truncation."""
 
@@ -65,6 +80,7 @@ class Understood:
     fallback: bool = False
     excluded: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    period: Period | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ Design (why it looks unlike a textbook Whoosh schema):
 - The `title_col` column keeps titles readable without unpickling stored bodies (suggest).
 - The `cited` column holds the documents an article cites (`vietnamese.docnumbers`), one
   tab-separated line each, so facets by kind and issuer load without the stored fields.
+- `docnum` also holds one ISO term (`2023-03-09`) for each full date a title or body writes,
+  in any common form (`9/3/2023`, `09-03-2023`, `ngày 9 tháng 3 năm 2023`): a date typed
+  one way finds it written another way. Indexes built before lack these terms and still
+  open (dates then match as written, and publication dates through the `minutes` column).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from whoosh.analysis import Token as WToken
 from whoosh.analysis import Tokenizer
 
 from searchsvc.archive import Article
-from searchsvc.vietnamese import docnumbers, text
+from searchsvc.vietnamese import dates, docnumbers, text
 
 # Whoosh pickles the schema (these field classes) into every index; indexes built before the
 # store/ layout name this module `searchsvc.schema`, so that name keeps resolving here.
@@ -154,7 +158,8 @@ def analyze(value: str, lead: int | None = None) -> Analysis:
         _learn(new)
     folded = list(filter(None, map(_FOLDED.__getitem__, words)))
     accented = list(filter(None, map(_ACCENTED.__getitem__, words)))
-    return Analysis(folded, accented, _pairs(tokens, lead), docnum_terms(normalized))
+    docnums = docnum_terms(normalized) + dates.day_terms(normalized)
+    return Analysis(folded, accented, _pairs(tokens, lead), docnums)
 
 
 class VietTokenizer(Tokenizer):  # type: ignore[misc]

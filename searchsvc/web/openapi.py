@@ -164,8 +164,23 @@ def _search_schemas() -> dict[str, Schema]:
                 "fallback": {"type": "boolean", "description": "Partial matches, not all terms."},
                 "excluded": TEXT_LIST,
                 "notes": TEXT_LIST,
+                "period": {"oneOf": [_ref("Period"), {"type": "null"}]},
             },
             "How the query was read.",
+        ),
+        "Period": _object(
+            {
+                "label": {"type": "string", "description": "As shown: `tháng 3/2023`."},
+                "start": {"type": "string", "description": "First day, ISO 8601."},
+                "end": {"type": "string", "description": "Last day, ISO 8601."},
+                "applied": {
+                    "type": "boolean",
+                    "description": "Results narrowed to articles published then; false when "
+                    "none was, and the words were searched as text.",
+                },
+                "without": {"type": "string", "description": "The query without the period."},
+            },
+            "A month or year typed in the query, read as a publication-time filter.",
         ),
         "SearchResult": _object(
             {
