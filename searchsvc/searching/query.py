@@ -52,6 +52,18 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """What a snippet marks: words where they stand together, or a date in any written form.
+
+    With `parts`, a word of it may be marked alone where no longer run of it stands together.
+    """
+
+    words: tuple[Word, ...] = ()
+    parts: bool = False
+    day: date | None = None
+
+
+@dataclass(frozen=True)
 class Clause:
     """A required part of the query: matches when any alternative matches."""
 
@@ -73,14 +85,36 @@ class ParsedQuery:
     period: dates.Mention | None = None  # a month or year typed: narrows by publication time
     without_period: str = ""  # the query with the period's words taken out
 
-    def highlight_terms(self) -> list[str]:
-        """Return the folded words worth marking in a snippet."""
-        seen: dict[str, None] = {}
+    def marks(self) -> list[Mark]:
+        """Return what snippets mark: the words typed (consecutive single words as one run
+        whose parts may stand alone), and every other form whole (an expansion as its phrase).
+        """
+        out: list[Mark] = []
+        run: list[Word] = []
         for clause in self.clauses:
-            for alt in clause.alternatives:
-                for w in alt.words:
-                    seen.setdefault(w.folded, None)
-        return list(seen)
+            first = clause.alternatives[0]
+            day = next((d for a in clause.alternatives if (d := _a_day(a)) is not None), None)
+            if day is not None:
+                out.append(Mark(day=day))
+            elif len(first.words) == 1 and first.docnum is None and first.published is None:
+                run.append(first.words[0])
+            elif first.words:
+                out.append(Mark(first.words, parts=not (first.verify or first.docnum)))
+            out += [_other_mark(a) for a in clause.alternatives[1:] if a.words]
+        return [Mark(tuple(run), parts=True), *out] if run else out
+
+
+def _a_day(alt: Alternative) -> date | None:
+    """Return the day of an alternative that is the publication day of a typed date."""
+    if alt.published is None or alt.published[0] != alt.published[1]:
+        return None
+    return alt.published[0]
+
+
+def _other_mark(alt: Alternative) -> Mark:
+    """Return the mark of a clause's other alternative: a form whole, other words in parts."""
+    loose = not (alt.synonym or alt.phrase or alt.docnum) and len(alt.words) > 1
+    return Mark(alt.words, parts=loose)
 
 
 def make_word(raw: str) -> Word:

@@ -24,7 +24,7 @@ from searchsvc import config
 from searchsvc.errors import IndexUnavailable, NotFound
 from searchsvc.searching import facets, spelling
 from searchsvc.searching.live import LiveIndex, built_at
-from searchsvc.searching.query import ParsedQuery, understand
+from searchsvc.searching.query import Mark, ParsedQuery, understand
 from searchsvc.searching.ranking import (
     WEIGHTS,
     Scored,
@@ -276,7 +276,7 @@ class Searcher:
             total=total,
             partial=scored.partial,
             understood=_understood(parsed, scored.fallback, "period" in masks),
-            hits=_stream(snap, order, scored.score, parsed.highlight_terms()),
+            hits=_stream(snap, order, scored.score, parsed.marks()),
         )
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -380,7 +380,7 @@ def _score(
 
 def _hit(scorer: Scorer, docnum: int, score: float, parsed: ParsedQuery) -> Hit:
     """Return the Hit of one document with its snippet."""
-    snippet = make_snippet("", parsed.highlight_terms(), scorer.prepared_body(docnum))
+    snippet = make_snippet("", parsed.marks(), scorer.prepared_body(docnum))
     return _hit_of(scorer.snap, docnum, scorer.stored(docnum), score, snippet)
 
 
@@ -398,11 +398,11 @@ def _hit_of(snap: Snapshot, docnum: int, stored: dict[str, Any], score: float, s
     )
 
 
-def _stream(snap: Snapshot, order: Any, scores: Any, terms: list[str]) -> Iterator[Hit]:
+def _stream(snap: Snapshot, order: Any, scores: Any, marks: list[Mark]) -> Iterator[Hit]:
     """Yield the hits of docnums in order, reading each as it is reached (no memo, no cache)."""
     for value in order:
         docnum = int(value)
-        snippet = make_snippet("", terms, prepare(snap.body(docnum, MAX_BODY_CHARS)))
+        snippet = make_snippet("", marks, prepare(snap.body(docnum, MAX_BODY_CHARS)))
         yield _hit_of(snap, docnum, snap.fields(docnum), float(scores[docnum]), snippet)
 
 

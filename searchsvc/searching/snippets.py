@@ -6,12 +6,13 @@ offsets found there cut the original text with its accents.
 
 from __future__ import annotations
 
-import functools
 import html
 import itertools
 import re
 from collections.abc import Iterable
 
+from searchsvc.searching.marks import find_spans
+from searchsvc.searching.query import Mark
 from searchsvc.vietnamese import text
 
 TARGET = 220
@@ -19,19 +20,6 @@ MIN_LEN = 160
 MAX_MATCHES = 120  # spans a snippet window is chosen among; bounds per-hit work on common words
 MAX_BODY_CHARS = 6000  # snippets come from the first pages of a body; bounds per-hit cost
 _SPACE = re.compile(r"\s+")
-
-
-def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Return one regex matching any of the folded terms as whole words."""
-    return _compiled(tuple(sorted({t for t in terms if t}, key=lambda t: (-len(t), t))))
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Return the regex of terms longest first (compiled once for every hit of a query)."""
-    if not words:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
 
 
 def _best_window(spans: list[tuple[int, int, str]], length: int) -> int:
@@ -115,16 +103,13 @@ def fold_loosely(body: str) -> str:
     return text.fold_normalized(text.normalize((body or "")[:MAX_BODY_CHARS]))
 
 
-def make_snippet(body: str, terms: Iterable[str], prepared: tuple[str, str] | None = None) -> str:
-    """Return an HTML-safe passage of about 160-250 characters with the terms marked."""
+def make_snippet(body: str, marks: Iterable[Mark], prepared: tuple[str, str] | None = None) -> str:
+    """Return an HTML-safe passage of about 160-250 characters with the query marked.
+
+    What is marked is decided in `marks.py`; the window holds the most distinct marks.
+    """
     body, folded = prepared or prepare(body)
-    pattern = _pattern(terms)
-    spans: list[tuple[int, int, str]] = []
-    if pattern is not None:
-        for m in pattern.finditer(folded):
-            spans.append((m.start(), m.end(), m.group(0)))
-            if len(spans) >= MAX_MATCHES:
-                break
+    spans = find_spans(body, folded, marks, MAX_MATCHES)
     start = _best_window(spans, len(body)) if spans else 0
     start, end = _snap(body, start, min(len(body), start + TARGET))
     return _render(body, spans, start, end)
