@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from searchsvc.errors import IndexUnavailable, SearchError
 from searchsvc.searching import spelling
-from searchsvc.searching.suggest import Suggester, build_suggester
+from searchsvc.searching.suggest import Suggester, build_suggester, cited_numbers
 from searchsvc.store import generations
 from searchsvc.store.schema import VN_TZ
 from searchsvc.store.snapshot import Snapshot, open_snapshot
@@ -57,9 +59,17 @@ class Loaded:
         """Return the generation's suggester, building it on first use."""
         with self.lock:
             if self.suggester is None:
-                live = [t for t, ok in zip(self.snap.titles, self.snap.live, strict=False) if ok]
-                self.suggester = build_suggester(live)
+                self.suggester = _suggester(self.snap)
             return self.suggester
+
+
+def _suggester(snap: Snapshot) -> Suggester:
+    """Build the completions of a generation: live titles, categories, cited numbers."""
+    live = [t for t, ok in zip(snap.titles, snap.live, strict=False) if ok]
+    codes = snap.category[snap.live]
+    counts = np.bincount(codes[codes >= 0], minlength=len(snap.categories))
+    categories = [(c, int(n)) for c, n in zip(snap.categories, counts, strict=True) if n]
+    return build_suggester(live, categories, cited_numbers(snap), snap.doc_frequency)
 
 
 def built_at(path: Path) -> str | None:
