@@ -410,17 +410,23 @@ class Scorer:
         pattern = re.compile(r"(?<![^\W_])" + separator.join(map(re.escape, words)) + r"(?![^\W_])")
         # Whitespace runs do not change a match unless a word itself holds whitespace.
         loose = not any(c.isspace() for w in words for c in w)
+        # Bodies read before (at most one budget of them) answer from the memo ...
+        for d, ok in checked.items():
+            at = int(np.searchsorted(self.domain, d))
+            if ok and at < self.m and self.domain[at] == d and candidates[at]:
+                found[at] = True
+        # ... and new ones are read in docnum order while the budget lasts (never a walk
+        # over every candidate: a phrase of common words has tens of thousands).
         for at in np.flatnonzero(candidates).tolist():
+            if self.phrase_checks_left <= 0:
+                break
             d = int(self.domain[at])
-            known = checked.get(d)
-            if known is None:
-                if self.phrase_checks_left <= 0:
-                    continue
-                self.phrase_checks_left -= 1
-                self.work["bodies"] += 1
-                folded = self.loose_body(d) if loose else self.folded_body(d)
-                known = checked[d] = _has_phrase(folded, words, pattern)
-            found[at] = known
+            if d in checked:
+                continue
+            self.phrase_checks_left -= 1
+            self.work["bodies"] += 1
+            folded = self.loose_body(d) if loose else self.folded_body(d)
+            found[at] = checked[d] = _has_phrase(folded, words, pattern)
         return found
 
     def clause(self, clause: Clause) -> tuple[BoolArray, FloatArray]:
