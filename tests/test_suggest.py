@@ -66,6 +66,8 @@ def test_ranked_by_how_many_articles_hold_the_phrase() -> None:
         "Kế hoạch phát triển",
     ]
     suggester = build_suggester(titles)
-    assert suggester.suggest("to")[:2] == ["tổ chức", "tổ chức hội"]
+    out = suggester.suggest("to")
+    assert out[0] == "tổ chức" and out.index("tổ chức hội") > 1  # diverse first: tổng kết
+    assert out[1] == "tổng kết"
     assert "hoạch số" not in suggester.suggest("hoa")
     assert suggester.suggest("ho")[0] == "hội nghị"

@@ -62,13 +62,16 @@ class Suggester:
         out: list[str] = []
         seen: set[str] = set()
         head = max(limit // 2, limit - 5)
-        for i in ranked[:head]:
-            _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
+        for i in ranked:  # the first phrases are diverse: no extension of one given
+            if len(out) >= head:
+                break
+            if not any(self.phrase_keys[i].startswith(k + " ") for k in seen):
+                _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
         for i in (i for key in keys for i in _scan(self.title_keys, key)):
             if len(out) >= limit:
                 break
             _add(out, seen, self.titles[i], self.title_keys[i])
-        for i in ranked[head:]:
+        for i in ranked:
             if len(out) >= limit:
                 break
             _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
