@@ -120,6 +120,42 @@ def test_status_of_an_empty_directory(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["live"] is None
 
 
+def real(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script `searchsvc ARGS` and return the finished process."""
+    if not SEARCHSVC.exists():
+        pytest.skip(f"{SEARCHSVC} is not installed")
+    return subprocess.run(
+        [str(SEARCHSVC), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _rejected_sources(directory: Path) -> Path:
+    """Write three archive files that are all rejected, each for its own reason."""
+    directory.mkdir()
+    (directory / "no-date.txt").write_text("Tiêu đề\nNội dung không có ngày đăng.\n")
+    (directory / "empty.txt").write_bytes(b"")
+    (directory / "no-body.jsonl").write_text('{"id": 1}\n')
+    return directory
+
+
+def test_a_failed_build_leaves_no_lock_behind(tmp_path: Path) -> None:
+    bad = _rejected_sources(tmp_path / "bad")
+    new = tmp_path / "new" / "index"
+    assert real("index", "build", bad, "--index", new).returncode == 1
+    assert not (tmp_path / "new").exists()
+    made_by_staff = tmp_path / "made-by-staff"
+    made_by_staff.mkdir()
+    assert real("index", "build", bad, "--index", made_by_staff).returncode == 1
+    assert list(made_by_staff.iterdir()) == []
+    assert real("index", "rollback", "--index", new).returncode == 1
+    assert not (tmp_path / "new").exists()
+
+
 def test_real_command_uses_searchsvc_index_and_draws_progress_on_a_terminal(
     tmp_path: Path,
 ) -> None:

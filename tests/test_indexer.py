@@ -463,3 +463,26 @@ def test_update_refuses_an_index_of_another_schema(small: Path, tmp_path: Path) 
     with pytest.raises(IndexBuildError, match="another version of searchsvc"):
         indexer.update([small], index)
     assert gens.live_generation(index) == old and not list(index.glob("*.partial"))
+
+
+def test_a_writer_that_locked_a_removed_lock_file_locks_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    opened: list[int] = []
+    open_lock = gens._open_lock
+
+    def open_then_lose_it(index_dir: Path) -> int:
+        fd = open_lock(index_dir)
+        if not opened:  # the holder of a failed first build removes LOCK just now
+            (index_dir / gens.LOCK).unlink()
+        opened.append(fd)
+        return fd
+
+    monkeypatch.setattr(gens, "_open_lock", open_then_lose_it)
+    with gens.writer_lock(index, "second writer"):
+        assert len(opened) == 2
+        assert json.loads((index / gens.LOCK).read_text())["command"] == "second writer"
+        holder = _python(HOLD_LOCK, index)
+        _out, err = holder.communicate(timeout=60)
+        assert holder.returncode != 0 and "IndexLocked" in err

@@ -234,13 +234,14 @@ def writer_lock(index_dir: Path, command: str | None = None) -> Iterator[LockHol
     """Hold the index directory's writer lock, or raise IndexLocked at once naming the holder.
 
     The lock is `flock` on LOCK: the kernel releases it when the holding process dies, so a
-    killed writer never blocks the next one. The file stays in place (unlinking it would
-    let two writers lock two different files).
+    killed writer never blocks the next one. A writer that leaves nothing else behind (a
+    failed first build) removes LOCK, and the index directory if it made it; a writer that
+    locked a LOCK file removed meanwhile tries again, so two writers never hold two files.
     """
     import fcntl
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    created = [d for d in (index_dir, *index_dir.parents) if not d.exists()]
+    fd = _open_lock(index_dir)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -250,6 +251,12 @@ def writer_lock(index_dir: Path, command: str | None = None) -> Iterator[LockHol
                 f"another writer is working on {index_dir}: {holder.describe()}; "
                 "wait for it to finish and try again"
             ) from None
+        if not _still_linked(fd, index_dir / LOCK):  # its holder removed it as we opened it
+            os.close(fd)
+            fd = -1
+            with writer_lock(index_dir, command) as me:
+                yield me
+            return
         me = LockHolder(os.getpid(), command or " ".join(sys.argv), utc_now())
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me.__dict__).encode("utf-8"), 0)
@@ -257,6 +264,39 @@ def writer_lock(index_dir: Path, command: str | None = None) -> Iterator[LockHol
             yield me
         finally:
             os.ftruncate(fd, 0)
+            _remove_if_nothing_else(index_dir, created)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
+
+
+def _open_lock(index_dir: Path) -> int:
+    """Open (creating if needed) the LOCK file of an index directory."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+
+def _still_linked(fd: int, path: Path) -> bool:
+    """Tell whether the open file fd is still the file at path."""
+    try:
+        return _key(os.fstat(fd)) == _key(os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _key(info: os.stat_result) -> tuple[int, int]:
+    """Return a file's identity (device, inode)."""
+    return (info.st_dev, info.st_ino)
+
+
+def _remove_if_nothing_else(index_dir: Path, created: list[Path]) -> None:
+    """Remove LOCK, and the directories this writer made, when they hold nothing else."""
+    try:
+        if os.listdir(index_dir) != [LOCK]:
+            return
+        (index_dir / LOCK).unlink()
+        for directory in created:  # deepest first
+            directory.rmdir()
+    except OSError:  # another process wrote there meanwhile: leave it as it is
+        return
