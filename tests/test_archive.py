@@ -580,3 +580,19 @@ def test_cli_reports_broken_json_by_the_files_line_and_column(tmp_path: Path) ->
     assert f"rejected: {path}:4: not valid JSON: Expecting ':' delimiter at column 20" in lines
     assert "char" not in done.stderr and "line 2" not in done.stderr
     assert "  rejected 2x: not valid JSON" in done.stdout
+
+
+def test_cli_check_of_a_directory_without_articles_says_so_and_exits_1(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.md").write_text("Ghi chú, không phải bài viết.\n", encoding="utf-8")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("searchsvc")), "archive", "check", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "read 0 articles" in done.stdout
+    assert done.stderr == f"nothing found: no .txt, .jsonl or .jsonl.gz article in {empty}\n"

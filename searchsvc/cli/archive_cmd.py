@@ -31,7 +31,7 @@ def archive() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Do not list each rejection and warning.")
 @follow_links_option
 def check(sources: tuple[Path, ...], as_json: bool, quiet: bool, follow_links: bool) -> None:
-    """Read SOURCE files and directories as the indexer would; exit 1 if anything is rejected.
+    """Read SOURCE files and directories as the indexer would; exit 1 on rejections or none found.
 
     Rejections and warnings go to standard error, one a line (the first 100 of each file;
     the rest are counted). With --json, standard output holds one JSON object per article
@@ -51,7 +51,10 @@ def check(sources: tuple[Path, ...], as_json: bool, quiet: bool, follow_links: b
         if progress and count % 10_000 == 0:
             click.echo(f"… {count:,} articles read", err=True)
     click.echo(summary(report), err=as_json)
-    raise SystemExit(1 if report.rejected else 0)
+    if report.read == 0:
+        names = ", ".join(map(str, sources))
+        click.echo(f"nothing found: no .txt, .jsonl or .jsonl.gz article in {names}", err=True)
+    raise SystemExit(1 if report.rejected or not report.read else 0)
 
 
 def article_json(article: Article) -> dict[str, Any]:
