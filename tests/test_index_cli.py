@@ -113,13 +113,6 @@ def test_errors_are_plain_messages(tmp_path: Path) -> None:
     assert code == 1 and f"pid {os.getpid()}" in out and "Traceback" not in out
 
 
-def test_status_of_an_empty_directory(tmp_path: Path) -> None:
-    code, out = run("index", "status", "--index", tmp_path / "none")
-    assert code == 0 and "No index" in out
-    code, out = run("index", "status", "--json", "--index", tmp_path / "none")
-    assert code == 0 and json.loads(out)["live"] is None
-
-
 def real(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """Run the installed console script `searchsvc ARGS` and return the finished process."""
     if not SEARCHSVC.exists():
@@ -134,6 +127,42 @@ def real(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_status_of_a_missing_index_exits_1_and_answers_json_in_the_error_shape(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    text = real("index", "status", "--index", missing)
+    assert (text.returncode, text.stdout) == (1, "")
+    assert text.stderr == f"Error: no index in {missing}; run `searchsvc index build`\n"
+    as_json = real("index", "status", "--json", "--index", missing)
+    assert (as_json.returncode, as_json.stderr) == (1, "")
+    assert json.loads(as_json.stdout) == {
+        "error": f"no index in {missing}; run `searchsvc index build`",
+        "status": 1,
+    }
+    usage = real("index", "status", "--index", missing, "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    assert not missing.exists() and not (tmp_path / "no").exists()
+    src = tmp_path / "a.jsonl"
+    write_archive(src, "a", "alpha", 2)
+    assert real("index", "build", src, "--index", missing).returncode == 0
+    ok = real("index", "status", "--json", "--index", missing)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["live"] == "gen-000001"
+
+
+def test_errors_of_every_index_command_with_json_have_the_error_shape(tmp_path: Path) -> None:
+    src, index = tmp_path / "a.jsonl", tmp_path / "index"
+    write_archive(src, "a", "alpha", 2)
+    for args in (
+        ("update", src),
+        ("build", tmp_path / "missing.jsonl"),
+    ):
+        done = real("index", *args, "--index", index, "--json")
+        assert done.returncode == 1 and done.stderr == "", done.stderr
+        body = json.loads(done.stdout)
+        assert set(body) == {"error", "status"} and body["status"] == 1, body
+
+
 def _rejected_sources(directory: Path) -> Path:
     """Write three archive files that are all rejected, each for its own reason."""
     directory.mkdir()
@@ -141,6 +170,45 @@ def _rejected_sources(directory: Path) -> Path:
     (directory / "empty.txt").write_bytes(b"")
     (directory / "no-body.jsonl").write_text('{"id": 1}\n')
     return directory
+
+
+REASONS = (
+    "no 'Ngày đăng DD/MM/YYYY' line",
+    "empty file",
+    "no body: 'body' is missing, empty or not a string",
+)
+
+
+def test_a_build_with_every_file_rejected_shows_the_reasons_like_a_partial_one(
+    tmp_path: Path,
+) -> None:
+    bad = _rejected_sources(tmp_path / "bad")
+    good = tmp_path / "good.jsonl"
+    write_archive(good, "g", "golf", 2)
+    partly = real("index", "build", bad, good, "--index", tmp_path / "partly")
+    assert partly.returncode == 0, partly.stderr
+    failed = real("index", "build", bad, "--index", tmp_path / "failed")
+    assert failed.returncode == 1 and failed.stdout == ""
+    summary = failed.stderr.splitlines()
+    assert summary[-1] == (
+        f"Error: no article could be indexed from {bad} (3 rejected); the live index is unchanged"
+    )
+    reasons = partly.stdout[partly.stdout.index("Rejections and warnings, by reason:") :]
+    assert summary[:-1] == reasons.splitlines()
+    assert all(reason in failed.stderr for reason in REASONS)
+    report = tmp_path / "rejected.jsonl"
+    reported = real("index", "build", bad, "--index", tmp_path / "failed", "--report", report)
+    assert reported.returncode == 1
+    lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 3 and all(r["reason"] for r in lines)
+    as_json = real("index", "build", bad, "--index", tmp_path / "failed", "--json")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["status"] == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = real("index", "build", empty, "--index", tmp_path / "failed")
+    assert (
+        nothing.returncode == 1 and "(no .txt, .jsonl or .jsonl.gz article found)" in nothing.stderr
+    )
 
 
 def test_a_failed_build_leaves_no_lock_behind(tmp_path: Path) -> None:

@@ -52,21 +52,43 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run(action: Callable[[], T]) -> T:
+class Problem(click.ClickException):
+    """A problem found (exit status 1); with --json it is printed as the house error shape."""
+
+    def __init__(self, message: str, as_json: bool) -> None:
+        super().__init__(message)
+        self.as_json = as_json
+
+    def show(self, file: Any = None) -> None:
+        """Print `{"error": ..., "status": 1}` on standard output for --json, else `Error: ...`."""
+        if self.as_json:
+            _json_out({"error": self.message, "status": self.exit_code})
+        else:
+            super().show(file)
+
+
+def _run(action: Callable[[], T], as_json: bool = False, report: Path | None = None) -> T:
     """Run a core action, turning its errors into plain click errors (no traceback)."""
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return action()
+    except indexer.NothingIndexed as exc:
+        if report is not None:
+            _write_report(report, exc.rejections)
+        if not as_json:
+            _print_reasons(exc.reasons, report, err=True)
+        raise Problem(exc.message, as_json) from exc
     except SearchError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Problem(exc.message, as_json) from exc
     except OSError as exc:
-        raise click.ClickException(_os_message(exc)) from exc
+        raise Problem(_os_message(exc), as_json) from exc
     except Exception as exc:
         if os.environ.get("SEARCHSVC_DEBUG"):
             raise
-        raise click.ClickException(
+        raise Problem(
             f"unexpected error ({type(exc).__name__}: {exc}); "
-            "run again with SEARCHSVC_DEBUG=1 to see where it happened"
+            "run again with SEARCHSVC_DEBUG=1 to see where it happened",
+            as_json,
         ) from exc
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -115,17 +137,19 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def _print_reasons(reasons: dict[str, int], report: Path | None, limit: int = 10) -> None:
-    """Print the commonest rejection reasons."""
+def _print_reasons(
+    reasons: dict[str, int], report: Path | None, limit: int = 10, err: bool = False
+) -> None:
+    """Print the commonest rejection reasons (on standard error with err)."""
     if not reasons:
         return
-    click.echo("Rejections and warnings, by reason:")
+    click.echo("Rejections and warnings, by reason:", err=err)
     for reason, count in list(reasons.items())[:limit]:
-        click.echo(f"  {count:>7,}  {reason}")
+        click.echo(f"  {count:>7,}  {reason}", err=err)
     if len(reasons) > limit:
-        click.echo(f"  ... and {len(reasons) - limit} more reasons")
+        click.echo(f"  ... and {len(reasons) - limit} more reasons", err=err)
     if report is None:
-        click.echo("  (--report FILE lists them, the first 100 of each file)")
+        click.echo("  (--report FILE lists them, the first 100 of each file)", err=err)
 
 
 def _json_out(value: dict[str, Any]) -> None:
@@ -184,7 +208,9 @@ def build_cmd(
                 workers=workers,
                 command=_command_line(),
                 follow_links=follow_links,
-            )
+            ),
+            as_json,
+            report,
         )
     if _report_or_json(result, report, as_json, documents=result.indexed):
         return
@@ -236,7 +262,9 @@ def update_cmd(
                 progress=progress,
                 command=_command_line(),
                 follow_links=follow_links,
-            )
+            ),
+            as_json,
+            report,
         )
     if _report_or_json(result, report, as_json):
         return
@@ -258,12 +286,11 @@ def update_cmd(
 @index_option
 def status_cmd(as_json: bool, index_dir: Path | None) -> None:
     """Show the live generation, its documents, size, build and last update."""
-    st = _run(lambda: indexer.status(index_dir))
+    st = _run(lambda: indexer.status(index_dir), as_json)
+    if st.live is None:
+        raise Problem(f"no index in {st.index_dir}; run `searchsvc index build`", as_json)
     if as_json:
         _json_out(asdict(st))
-        return
-    if st.live is None:
-        click.echo(f"No index in {st.index_dir}; run `searchsvc index build`.")
         return
     click.echo(f"Index {st.index_dir}: {st.live} is live")
     click.echo(f"  documents   {st.documents:,}")

@@ -46,6 +46,7 @@ from searchsvc.store import schema
 __all__ = [
     "BuildReport",
     "GenerationInfo",
+    "NothingIndexed",
     "Progress",
     "ProgressFn",
     "RollbackReport",
@@ -122,6 +123,15 @@ class RollbackReport:
     documents: int
 
 
+class NothingIndexed(IndexBuildError):
+    """A build that read no indexable article; it carries the reasons, as a build report does."""
+
+    def __init__(self, message: str, reasons: dict[str, int], rejections: list[Rejection]):
+        super().__init__(message)
+        self.reasons = reasons
+        self.rejections = rejections
+
+
 # ---------------------------------------------------------------- build
 
 
@@ -183,9 +193,16 @@ def _build_into(
     manifest: dict[str, tuple[str, str]] = {}
     result, used, sample = _write_articles(reading, partial, workers, manifest)
     if result.indexed == 0:
-        raise IndexBuildError(
+        found = (
+            f"{reading.rejected} rejected"
+            if reading.read
+            else "no .txt, .jsonl or .jsonl.gz article found"
+        )
+        raise NothingIndexed(
             f"no article could be indexed from {', '.join(map(str, paths))} "
-            f"({reading.rejected} rejected); the live index is unchanged"
+            f"({found}); the live index is unchanged",
+            reading.reasons(),
+            reading.rejections,
         )
     verify(partial, result.indexed, sample)
     write_manifest(partial, manifest)
