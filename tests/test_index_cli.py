@@ -88,7 +88,9 @@ def test_update_rollback_and_status_text(tmp_path: Path) -> None:
     code, out = run("index", "update", more, "--index", index)
     assert code == 0 and "No changes" in out and "3 unchanged" in out
     code, out = run("index", "status", "--index", index)
-    assert code == 0 and "gen-000002 is live" in out and "3 added" in out and "older" in out
+    assert code == 0 and "gen-000002 is live" in out
+    assert "gen-000002 (live): update at " in out and "3 added" in out
+    assert "gen-000001: build at " in out
     code, out = run("index", "rollback", "--index", index)
     assert code == 0 and "gen-000001 is live again (5 documents)" in out
     assert gens.live_generation(index) == index / "gen-000001"
@@ -295,3 +297,42 @@ def test_sigterm_stops_a_build_and_removes_its_partial_generation(tmp_path: Path
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
     assert not list(index.glob("*.partial")) and gens.live_generation(index) == index / "gen-000001"
+
+
+def test_status_shows_each_generation_with_its_own_time_and_what_made_it(
+    tmp_path: Path,
+) -> None:
+    first, more, index = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "index"
+    write_archive(first, "a", "alpha", 5)
+    write_archive(more, "b", "bravo", 3)
+    assert real("index", "build", first, "--index", index).returncode == 0
+    meta_path = index / "gen-000001" / gens.META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["built_at"] = "2020-01-02T03:04:05Z"  # as if built long ago
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    assert real("index", "update", more, "--index", index).returncode == 0
+    st = json.loads(real("index", "status", "--json", "--index", index).stdout)
+    newest, oldest = st["generations"]
+    assert (newest["name"], newest["kind"], newest["live"]) == ("gen-000002", "update", True)
+    assert newest["made_at"] != "2020-01-02T03:04:05Z" == newest["built_at"]
+    assert newest["sources"] == [str(more)] and newest["documents"] == 8
+    assert newest["counts"] == {
+        "added": 3,
+        "changed": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert (oldest["name"], oldest["kind"], oldest["made_at"]) == (
+        "gen-000001",
+        "build",
+        "2020-01-02T03:04:05Z",
+    )
+    assert oldest["sources"] == [str(first)] and oldest["counts"]["indexed"] == 5
+    text = real("index", "status", "--index", index)
+    assert text.returncode == 0
+    assert f"gen-000002 (live): update at {newest['made_at']}, 8 documents; 3 added" in text.stdout
+    assert (
+        "gen-000001: build at 2020-01-02T03:04:05Z, 5 documents; 5 read, 5 indexed" in text.stdout
+    )
+    assert f"from {more}" in text.stdout and f"from {first}" in text.stdout

@@ -152,6 +152,11 @@ def _print_reasons(
         click.echo("  (--report FILE lists them, the first 100 of each file)", err=err)
 
 
+def _plural(number: int, noun: str) -> str:
+    """Return a count with its noun, plural unless it is one."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _json_out(value: dict[str, Any]) -> None:
     """Print one JSON object."""
     click.echo(json.dumps(value, ensure_ascii=False, default=str))
@@ -295,17 +300,20 @@ def status_cmd(as_json: bool, index_dir: Path | None) -> None:
     click.echo(f"Index {st.index_dir}: {st.live} is live")
     click.echo(f"  documents   {st.documents:,}")
     click.echo(f"  size        {_size(st.size_bytes)}")
-    click.echo(f"  built at    {st.built_at}")
-    click.echo(f"  sources     {', '.join(st.sources)}")
-    click.echo(f"  rejected    {st.rejected:,} (duplicates {st.duplicates:,})")
-    if st.last_update:
-        u = st.last_update
-        click.echo(
-            f"  last update {u.get('at')}: {u.get('added', 0):,} added, "
-            f"{u.get('changed', 0):,} changed, {u.get('deleted', 0):,} deleted"
-        )
-    for g in st.older:
-        click.echo(f"  older       {g.name} ({g.documents} documents, {g.kind} {g.built_at})")
+    click.echo("Generations, newest first (each: what made it, when, from what):")
+    for g in st.generations:
+        _print_generation(g)
+
+
+def _print_generation(g: indexer.GenerationInfo) -> None:
+    """Print one kept generation: its name, what made it and when, its counts and sources."""
+    counts = ", ".join(f"{n:,} {name}" for name, n in g.counts.items())
+    documents = "? documents" if g.documents is None else _plural(g.documents, "document")
+    click.echo(
+        f"  {g.name}{' (live)' if g.live else ''}: {g.kind or 'unknown'} at {g.made_at}, "
+        f"{documents}; {counts or 'no figures recorded'}"
+    )
+    click.echo(f"      from {', '.join(g.sources) or 'unknown sources'}")
 
 
 @index_group.command("rollback")

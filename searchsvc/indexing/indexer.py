@@ -89,12 +89,19 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class GenerationInfo:
-    """A kept generation that is not live."""
+    """A kept generation and what made it: a build or an update, when, from what, with counts.
+
+    `built_at` is the time of the build the generation descends from; `made_at` its own.
+    """
 
     name: str
     documents: int | None
     built_at: str | None
     kind: str | None
+    made_at: str | None = None
+    sources: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    live: bool = False
 
 
 @dataclass
@@ -111,6 +118,7 @@ class Status:
     rejected: int
     duplicates: int
     older: list[GenerationInfo] = field(default_factory=list)
+    generations: list[GenerationInfo] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -268,19 +276,37 @@ def build(
 # ---------------------------------------------------------------- status and rollback
 
 
-def _generation_info(gen: Path) -> GenerationInfo:
-    """Describe a kept generation from its record."""
+_BUILD_COUNTS = ("read", "indexed", "rejected", "duplicates")
+_UPDATE_COUNTS = ("added", "changed", "deleted", "unchanged", "rejected")
+
+
+def _generation_info(gen: Path, live: Path | None) -> GenerationInfo:
+    """Describe a kept generation from its record: an update's own figures, else the build's."""
     meta = gens.read_json(gen / gens.META) or {}
-    return GenerationInfo(gen.name, meta.get("documents"), meta.get("built_at"), meta.get("kind"))
+    made: dict[str, Any] = meta
+    names: tuple[str, ...] = _BUILD_COUNTS
+    if meta.get("kind") == "update" and isinstance(meta.get("last_update"), dict):
+        made, names = meta["last_update"], _UPDATE_COUNTS
+    return GenerationInfo(
+        gen.name,
+        meta.get("documents"),
+        meta.get("built_at"),
+        meta.get("kind"),
+        made.get("at", made.get("built_at")),
+        [str(s) for s in made.get("sources", [])],
+        {n: int(made[n]) for n in names if isinstance(made.get(n), int)},
+        gen == live,
+    )
 
 
 def status(index_dir: Path | str | None = None) -> Status:
-    """Describe the live generation of an index directory and the older ones kept."""
+    """Describe the live generation of an index directory and every kept one, newest first."""
     target = Path(index_dir) if index_dir is not None else config.default_index_dir()
     live = gens.live_generation(target)
-    older = [_generation_info(g) for g in gens.list_generations(target) if g != live]
+    kept = [_generation_info(g, live) for g in reversed(gens.list_generations(target))]
+    older = [g for g in reversed(kept) if not g.live]  # oldest first, as before
     if live is None:
-        return Status(str(target), None, 0, 0, None, [], None, 0, 0, older)
+        return Status(str(target), None, 0, 0, None, [], None, 0, 0, older, kept)
     meta = gens.read_json(live / gens.META) or {}
     try:
         documents = open_index(live).doc_count()
@@ -297,6 +323,7 @@ def status(index_dir: Path | str | None = None) -> Status:
         int(meta.get("rejected", 0)),
         int(meta.get("duplicates", 0)),
         older,
+        kept,
     )
 
 
