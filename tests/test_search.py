@@ -14,7 +14,7 @@ from searchsvc.archive import Article, read_sources, sample_archive
 from searchsvc.config import Settings
 from searchsvc.errors import BadRequest, NotFound
 from searchsvc.indexing import indexer
-from searchsvc.searching import Searcher, SearchRequest, SearchResult, parse_date
+from searchsvc.searching import BadParameter, Searcher, SearchRequest, SearchResult, parse_date
 from searchsvc.vietnamese import text
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -286,16 +286,30 @@ def test_pagination(searcher: Searcher) -> None:
 
 @pytest.mark.parametrize(
     "kw",
-    [{"page": 0}, {"per_page": 101}, {"per_page": 0}, {"sort": "random"}, {"year": 0}],
+    [
+        {"page": 0},
+        {"page": 1001},
+        {"per_page": 101},
+        {"per_page": 0},
+        {"sort": "random"},
+        {"year": 0},
+        {"year": 1800},
+        {"year": 2101},
+    ],
 )
 def test_invalid_parameters_are_bad_requests(searcher: Searcher, kw: dict[str, object]) -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadParameter) as caught:
         searcher.search(SearchRequest("tây hồ", **kw))  # type: ignore[arg-type]
+    [name] = kw
+    assert caught.value.name == name and caught.value.message.startswith(f"Tham số '{name}' ")
 
 
-def test_date_range_reversed_is_a_bad_request(searcher: Searcher) -> None:
-    with pytest.raises(BadRequest):
-        searcher.search(SearchRequest("x", date_from=date(2024, 1, 2), date_to=date(2024, 1, 1)))
+def test_date_range_reversed_finds_nothing_and_says_why(searcher: Searcher) -> None:
+    result = searcher.search(
+        SearchRequest("", date_from=date(2024, 1, 2), date_to=date(2024, 1, 1))
+    )
+    assert (result.total, result.hits, result.did_you_mean) == (0, [], None)
+    assert result.understood.notes == ["Khoảng thời gian trống: ngày bắt đầu ở sau ngày kết thúc."]
 
 
 def test_snippets_mark_matches_with_original_accents(searcher: Searcher) -> None:

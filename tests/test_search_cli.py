@@ -82,3 +82,26 @@ def test_eval_prints_a_line_per_mode(sample_index: Path, tmp_path: Path) -> None
     assert set(rows) == {"accented", "folded", "overall"}
     assert "success@1=1.000" in rows["accented"] and "success@10=0.500" in rows["folded"]
     assert "MRR@10=0.667" in rows["overall"]
+
+
+def test_search_refuses_what_the_api_refuses_with_the_same_words(sample_index: Path) -> None:
+    from searchsvc.web import create_app
+
+    api = create_app({"index": sample_index, "rate_limit": False}).test_client()
+    cases = [
+        (("--year", "1800"), "year=1800", "--year"),
+        (("--year", "2101"), "year=2101", "--year"),
+        (("--page", "0"), "page=0", "--page"),
+        (("--limit", "101"), "per_page=101", "--limit"),
+        (("--from", "31/02/2023"), "from=31/02/2023", "--from"),
+        (("--to", "2023-13-01"), "to=2023-13-01", "--to"),
+    ]
+    for options, query, option in cases:
+        answer = api.get(f"/api/search?q=x&{query}")
+        assert answer.status_code == 400, query
+        problem = answer.get_json()["error"].split("'", 2)[2]  # after "Tham số 'year'"
+        done = cli("search", "x", "--index", sample_index, *options)
+        assert done.returncode == 2, done.stderr  # a usage error, like any bad option
+        assert done.stderr.splitlines()[-1] == f"Error: Tùy chọn {option}{problem}", done.stderr
+    ok = cli("search", "x", "--index", sample_index, "--year", "2014", "--format", "json")
+    assert ok.returncode == 0, ok.stderr

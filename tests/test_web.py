@@ -174,6 +174,7 @@ def test_reversed_range_and_lone_month_are_not_errors(client: FlaskClient) -> No
     assert get_json(client, "/api/search?q=tay+ho&month=5")["total"] == 6
     page = client.get("/?q=tay+ho&from=2023-05-01&to=2023-01-01").get_data(as_text=True)
     assert "“Từ ngày” đang ở sau “Đến ngày”" in page
+    assert "Khoảng thời gian trống" not in page  # the core's note for it, said once only
 
 
 def test_pagination_past_the_end_is_empty_not_an_error(client: FlaskClient) -> None:
@@ -551,7 +552,7 @@ def test_empty_and_error_states_are_friendly_pages(client: FlaskClient) -> None:
     assert "Không tìm thấy bài viết nào" in empty
     bad = client.get("/?q=tay+ho&page=0")
     assert bad.status_code == 400 and bad.mimetype == "text/html"
-    assert "page" in bad.get_data(as_text=True)
+    assert "“Trang” phải là số nguyên từ 1 đến 1000" in bad.get_data(as_text=True)
     landing = client.get("/").get_data(as_text=True)
     assert "Tra cứu tin bài" in landing and f"<strong>{len(ARTICLES)}</strong>" in landing
     assert 'href="/?category=Th%C3%B4ng+b%C3%A1o"' in landing, "categories to browse"
@@ -608,3 +609,27 @@ def test_create_app_takes_settings(index_dir: Path) -> None:
     """create_app accepts a Settings value as well as a dict."""
     app = create_app(Settings(index=index_dir, rate_limit=False))
     assert app.test_client().get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "label", "problem"),
+    [
+        ("from=31/02/2023", "Từ ngày", ": ngày &#39;31/02/2023&#39; không tồn tại."),
+        ("to=hôm+qua", "Đến ngày", " phải là ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY"),
+        ("year=1800", "Năm", " phải là số nguyên từ 1900 đến 2100"),
+        ("year=2014&month=13", "Tháng", " phải là số nguyên từ 1 đến 12"),
+        ("sort=random", "Sắp xếp theo", " phải là một trong"),
+        ("per_page=500", "Số kết quả mỗi trang", " phải là số nguyên từ 1 đến 100"),
+    ],
+)
+def test_error_page_names_parameters_by_the_forms_labels(
+    client: FlaskClient, query: str, label: str, problem: str
+) -> None:
+    """The page says “Từ ngày”, as its form does; the API keeps the parameter's name."""
+    page = client.get(f"/?q=tay+ho&{query}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and f"“{label}”{problem}" in html
+    assert "Tham số" not in html
+    api = client.get(f"/api/search?q=tay+ho&{query}").get_json()
+    name = query.rsplit("&", 1)[-1].split("=")[0]
+    assert api["error"].startswith(f"Tham số '{name}'")

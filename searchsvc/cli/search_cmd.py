@@ -18,6 +18,7 @@ from searchsvc.cli import main
 from searchsvc.errors import SearchError
 from searchsvc.searching import (
     SORTS,
+    BadParameter,
     Hit,
     Matches,
     Searcher,
@@ -27,9 +28,12 @@ from searchsvc.searching import (
     export,
     parse_date,
     read_queries,
+    validate,
 )
 
 ALL_BUDGET_MS = 120_000  # `--all` is an export: it may take its time rather than stop short
+# The options that carry each parameter the core checks (the API's names on the left).
+OPTION_NAMES = {"q": "QUERY", "per_page": "--limit", "from": "--from", "to": "--to"}
 
 
 def _rows(hits: Iterable[Hit], settings: config.Settings) -> Iterator[dict[str, Any]]:
@@ -123,7 +127,7 @@ def _searcher(index_dir: Path | None, settings: config.Settings | None = None) -
 @click.argument("query")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--category", default=None, help="Only this category.")
-@click.option("--year", type=int, default=None, help="Only this year.")
+@click.option("--year", type=int, default=None, help="Only this year (1900-2100).")
 @click.option(
     "--from", "date_from", default=None, help="From this date (YYYY-MM-DD or DD/MM/YYYY)."
 )
@@ -131,8 +135,8 @@ def _searcher(index_dir: Path | None, settings: config.Settings | None = None) -
 @click.option("--type", "doc_type", default=None, help="Citing a document of this kind (KH).")
 @click.option("--issuer", default=None, help="Citing a document of this issuer (UBND).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1, None), default=1, show_default=True)
+@click.option("--limit", type=int, default=10, show_default=True, help="Results a page (1-100).")
+@click.option("--page", type=int, default=1, show_default=True, help="Page (1-1000).")
 @click.option(
     "--format",
     "fmt",
@@ -159,7 +163,10 @@ def search_command(
     no_bom: bool,
 ) -> None:
     """Search the archive; json and csv export id, date, category, title, url, permalink,
-    score, cited documents and snippet; --all streams every match in the chosen sort."""
+    score, cited documents and snippet; --all streams every match in the chosen sort.
+
+    Values are checked as the API checks them, by the same code (searching.validate).
+    """
     settings = _settings(everything)
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     try:
@@ -169,17 +176,21 @@ def search_command(
             per_page=limit,
             category=category,
             year=year,
-            date_from=parse_date(date_from, "--from") if date_from else None,
-            date_to=parse_date(date_to, "--to") if date_to else None,
+            date_from=parse_date(date_from, "from") if date_from else None,
+            date_to=parse_date(date_to, "to") if date_to else None,
             sort=sort,
             doc_type=doc_type,
             issuer=issuer,
         )
+        validate(request)
         searcher = _searcher(index_dir, settings)
         if everything:
             _emit_all(searcher.matches(request), query, fmt, settings, not no_bom)
             return
         result = searcher.search(request)
+    except BadParameter as exc:
+        option = OPTION_NAMES.get(exc.name, f"--{exc.name}")
+        raise click.UsageError(exc.named(f"Tùy chọn {option}")) from exc
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
     _emit(result, fmt, settings, not no_bom)

@@ -6,9 +6,10 @@ hits for exports, `suggest`, `article` (with related articles), `stats`,
 `documents`: the register of cited documents as `RegisterEntry`/`CitingArticle`), `export`
 (export rows and Excel-safe CSV), the
 values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
-`SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `MAX_QUERY_CHARS`, `clip` (a query as it is searched),
-`parse_date`, `locate` (the live generation of an index directory), and
-`evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
+`SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `MAX_QUERY_CHARS`, `MIN_YEAR`, `MAX_YEAR`, `clip` (a
+query as it is searched), the parameter checks both shells share (`parse_date`,
+`parse_number`, `validate`, raising `BadParameter`), `locate` (the live generation of an index
+directory), and `evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
 `query` (understand) -> `ranking` (match and score over the snapshot) -> `facets`,
 `snippets` -> `search` (the page); `live` keeps the generation open, `suggest` and `spelling`
 complete and correct what is typed.
@@ -23,7 +24,10 @@ from searchsvc.searching.search import Searcher
 from searchsvc.searching.values import (
     MAX_PAGE,
     MAX_PER_PAGE,
+    MAX_YEAR,
+    MIN_YEAR,
     SORTS,
+    BadParameter,
     FacetValue,
     Hit,
     Matches,
@@ -31,13 +35,18 @@ from searchsvc.searching.values import (
     SearchResult,
     Understood,
     parse_date,
+    parse_number,
+    validate,
 )
 
 __all__ = [
     "MAX_PAGE",
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "SORTS",
+    "BadParameter",
     "CitingArticle",
     "EvalQuery",
     "FacetValue",
@@ -54,5 +63,7 @@ __all__ = [
     "export",
     "locate",
     "parse_date",
+    "parse_number",
     "read_queries",
+    "validate",
 ]

@@ -209,6 +209,8 @@ class Searcher:
         """Run one search."""
         started = time.perf_counter()
         validate(request)
+        if request.date_from and request.date_to and request.date_from > request.date_to:
+            return _no_days(request, started)
         loaded = self._live.current()
         key = (loaded.snap.token, request)
         cached = self._results.get(key)
@@ -409,6 +411,22 @@ def _stream(snap: Snapshot, order: Any, scores: Any, marks: list[Mark]) -> Itera
 def _browse_sort(sort: str) -> str:
     """Return the order of a query without words: relevance means newest."""
     return "newest" if sort == "relevance" else sort
+
+
+def _no_days(request: SearchRequest, started: float) -> SearchResult:
+    """Return the empty result of a date range whose start is after its end, saying why."""
+    note = "Khoảng thời gian trống: ngày bắt đầu ở sau ngày kết thúc."
+    return SearchResult(
+        query=request.query,
+        total=0,
+        page=request.page,
+        per_page=request.per_page,
+        hits=[],
+        facets={},
+        understood=Understood(searched=request.query, notes=[note]),
+        did_you_mean=None,
+        took_ms=(time.perf_counter() - started) * 1000,
+    )
 
 
 def _retimed(result: SearchResult, started: float) -> SearchResult:

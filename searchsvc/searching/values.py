@@ -1,19 +1,26 @@
 """The values that cross the search stage: what a caller asks for and what it gets back.
 
-Both `search.py` and `spelling.py` use them; neither imports the other for them.
+Both `search.py` and `spelling.py` use them; neither imports the other for them. The checks
+of a request's parameters live here too, so the web and the command line refuse the same
+values with the same words.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from searchsvc.errors import BadRequest
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+MIN_YEAR, MAX_YEAR = 1900, 2100
+_DIGITS = re.compile(r"^[0-9]{1,9}$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DMY = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -109,28 +116,59 @@ class Matches:
     hits: Iterator[Hit]
 
 
-def parse_date(value: str, name: str = "date") -> date:
-    """Parse an ISO (2023-03-09) or DD/MM/YYYY date; raise BadRequest naming the parameter."""
-    raw = (value or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise BadRequest(f"{name}: '{raw[:40]}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+class BadParameter(BadRequest):
+    """A parameter the caller can fix; each shell names it as its users know it.
+
+    `name` is the parameter's API name (`year`, `from`); `problem` is the rest of the
+    sentence, so `named("“Năm”")` or `named("--year")` reads as a whole message.
+    """
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"Tham số '{name}'{problem}")
+        self.name = name
+        self.problem = problem
+
+    def named(self, label: str) -> str:
+        """Return the message with the parameter called `label`."""
+        return f"{label}{self.problem}"
+
+
+def parse_number(name: str, value: int | str, low: int, high: int) -> int:
+    """Return a whole number within [low, high] from an int or decimal digits; else BadParameter."""
+    text = str(value)
+    number = int(text) if _DIGITS.match(text) else None
+    if number is None or not low <= number <= high:
+        raise BadParameter(
+            name, f" phải là số nguyên từ {low} đến {high} (nhận được: {text[:20]!r})."
+        )
+    return number
+
+
+def parse_date(raw: str, name: str = "date") -> date:
+    """Parse an ISO (2023-03-09) or Vietnamese (09/03/2023, 9-3-2023, 9.3.2023) date."""
+    iso, dmy = _ISO.match(raw), _DMY.match(raw)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if dmy:
+            return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+    except ValueError:
+        raise BadParameter(name, f": ngày {raw[:20]!r} không tồn tại.") from None
+    raise BadParameter(
+        name, f" phải là ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY (nhận được: {raw[:20]!r})."
+    )
 
 
 def validate(request: SearchRequest) -> None:
-    """Raise BadRequest for parameters a caller can fix."""
-    if not isinstance(request.page, int) or request.page < 1 or request.page > MAX_PAGE:
-        raise BadRequest(f"page must be a whole number from 1 to {MAX_PAGE}")
-    if not isinstance(request.per_page, int) or not 1 <= request.per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}")
+    """Raise BadParameter for a parameter a caller can fix; the one check of both shells.
+
+    `from` after `to` is no error: the range holds no day, so nothing matches.
+    """
+    parse_number("page", request.page, 1, MAX_PAGE)
+    parse_number("per_page", request.per_page, 1, MAX_PER_PAGE)
     if request.sort not in SORTS:
-        raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
-    if request.year is not None and not 1 <= request.year <= 9999:
-        raise BadRequest("year must be a year such as 2023")
-    if request.date_from and request.date_to and request.date_from > request.date_to:
-        raise BadRequest("from must not be after to")
+        raise BadParameter("sort", f" phải là một trong: {', '.join(SORTS)}.")
+    if request.year is not None:
+        parse_number("year", request.year, MIN_YEAR, MAX_YEAR)
     if not isinstance(request.query, str):
-        raise BadRequest("q must be text")
+        raise BadParameter("q", " phải là văn bản.")

@@ -7,7 +7,14 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from searchsvc.errors import BadRequest, SearchError
-from searchsvc.searching import MAX_QUERY_CHARS, FacetValue, SearchRequest, SearchResult, clip
+from searchsvc.searching import (
+    MAX_QUERY_CHARS,
+    BadParameter,
+    FacetValue,
+    SearchRequest,
+    SearchResult,
+    clip,
+)
 from searchsvc.vietnamese import docnumbers, text
 from searchsvc.web import params, present, urls
 from searchsvc.web.api import checked_id
@@ -33,6 +40,16 @@ FACET_LABELS = {
     "issuer": "Cơ quan ban hành",
 }
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+# What the page calls each parameter (the form's labels), for its error messages.
+PARAM_LABELS = {
+    **FACET_LABELS,
+    "q": "Từ khóa",
+    "from": "Từ ngày",
+    "to": "Đến ngày",
+    "sort": "Sắp xếp theo",
+    "page": "Trang",
+    "per_page": "Số kết quả mỗi trang",
+}
 
 
 def current_args() -> dict[str, str]:
@@ -139,7 +156,9 @@ def index() -> tuple[str, int]:
         if not req.query and not any(request.args.get(k, "").strip() for k in FILTERS):
             return _landing()
         result = run_search(req)
-    except BadRequest as exc:  # ours or the core's: the page with the message, not JSON
+    except BadParameter as exc:  # named as the form labels it, not by its URL name
+        return _render(400, error=exc.named(f"“{PARAM_LABELS.get(exc.name, exc.name)}”"))
+    except BadRequest as exc:  # any other the caller can fix: the page with the message
         return _render(400, error=exc.message)
     pages = present.page_count(result.total, result.per_page)
     export_url, feed_url = record_links()

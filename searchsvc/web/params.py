@@ -6,47 +6,32 @@ Plain Python on a mapping of strings, so it is testable without a request.
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Mapping
 from datetime import date
 
-from searchsvc.errors import BadRequest
-from searchsvc.searching import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from searchsvc.searching import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_YEAR,
+    MIN_YEAR,
+    SORTS,
+    BadParameter,
+    SearchRequest,
+    parse_date,
+    parse_number,
+)
 
-MIN_YEAR, MAX_YEAR = 1900, 2100
+# The limits and the date rule are the core's (searching.values), shared with the command line.
+__all__ = ["MAX_YEAR", "MIN_YEAR", "empty_range", "parse_date", "parse_int", "parse_search"]
+
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,200}$"  # the ids searchsvc.archive gives articles
 MAX_SUGGEST = 10
-_INT = re.compile(r"^[0-9]{1,9}$")
-_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-_DMY = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 def parse_int(args: Mapping[str, str], name: str, low: int, high: int) -> int | None:
     """Return an integer parameter within [low, high], or None when absent."""
     raw = args.get(name)
-    if raw is None:
-        return None
-    if not _INT.match(raw) or not low <= int(raw) <= high:
-        raise BadRequest(
-            f"Tham số '{name}' phải là số nguyên từ {low} đến {high} (nhận được: {raw[:20]!r})."
-        )
-    return int(raw)
-
-
-def parse_date(raw: str, name: str = "date") -> date:
-    """Parse an ISO (2023-03-09) or Vietnamese (09/03/2023, 9-3-2023, 9.3.2023) date."""
-    text = raw
-    iso, dmy = _ISO.match(text), _DMY.match(text)
-    try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if dmy:
-            return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
-    except ValueError:
-        raise BadRequest(f"Tham số '{name}': ngày {text[:20]!r} không tồn tại.") from None
-    raise BadRequest(
-        f"Tham số '{name}' phải là ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY (nhận được: {text[:20]!r})."
-    )
+    return None if raw is None else parse_number(name, raw, low, high)
 
 
 def _optional_date(args: Mapping[str, str], name: str) -> date | None:
@@ -81,7 +66,7 @@ def parse_search(args: Mapping[str, str]) -> SearchRequest:
     """
     sort = args.get("sort", "relevance")
     if sort not in SORTS:
-        raise BadRequest(f"Tham số 'sort' phải là một trong: {', '.join(SORTS)}.")
+        raise BadParameter("sort", f" phải là một trong: {', '.join(SORTS)}.")
     year = parse_int(args, "year", MIN_YEAR, MAX_YEAR)
     month_from, month_to = _month_range(year, parse_int(args, "month", 1, 12))
     date_from, date_to = _optional_date(args, "from"), _optional_date(args, "to")

@@ -9,8 +9,7 @@ from flask import Flask, current_app
 
 from searchsvc.config import Settings
 from searchsvc.errors import SearchError
-from searchsvc.searching import Matches, Searcher, SearchRequest, SearchResult, Understood
-from searchsvc.web.params import empty_range
+from searchsvc.searching import Matches, Searcher, SearchRequest, SearchResult
 from searchsvc.web.security import RateLimiter
 
 EXTENSION = "searchsvc"
@@ -125,17 +124,5 @@ def searcher() -> Core:
 
 
 def run_search(request: SearchRequest) -> SearchResult:
-    """Search with the current app's Searcher; an empty date range answers no hits at once."""
-    if empty_range(request):
-        return SearchResult(
-            query=request.query,
-            total=0,
-            page=request.page,
-            per_page=request.per_page,
-            hits=[],
-            facets={},
-            understood=Understood(searched=request.query),
-            did_you_mean=None,
-            took_ms=0.0,
-        )
+    """Search with the current app's Searcher."""
     return searcher().search(request)
