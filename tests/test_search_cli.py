@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -105,3 +106,27 @@ def test_search_refuses_what_the_api_refuses_with_the_same_words(sample_index: P
         assert done.stderr.splitlines()[-1] == f"Error: Tùy chọn {option}{problem}", done.stderr
     ok = cli("search", "x", "--index", sample_index, "--year", "2014", "--format", "json")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_search_past_the_last_page_says_how_many_pages_there_are(sample_index: Path) -> None:
+    total = json.loads(cli("search", "tây hồ", "--index", sample_index).stdout)["total"]
+    pages = -(-total // 10)
+    assert pages > 1
+    last = cli("search", "tây hồ", "--index", sample_index, "--page", str(pages))
+    assert last.returncode == 0 and json.loads(last.stdout)["hits"]
+    past = cli("search", "tây hồ", "--index", sample_index, "--page", "99", "--format", "table")
+    assert (past.returncode, past.stdout) == (1, "")
+    assert past.stderr == (
+        f"Error: không có trang 99: chỉ có {pages} trang ({total} kết quả, 10 kết quả mỗi trang)\n"
+    )
+
+
+def test_search_table_shows_a_real_time_and_the_notes(sample_index: Path) -> None:
+    done = cli(
+        "search", "tây hồ", "--index", sample_index, "--format", "table",
+        "--from", "2020-01-01", "--to", "2019-01-01",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first, note = done.stdout.splitlines()[:2]
+    assert re.fullmatch(r"0 kết quả cho: tây hồ \((dưới 0,1|\d+,\d|\d+) ms\)", first), first
+    assert note == "Khoảng thời gian trống: ngày bắt đầu ở sau ngày kết thúc."

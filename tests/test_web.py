@@ -633,3 +633,25 @@ def test_error_page_names_parameters_by_the_forms_labels(
     api = client.get(f"/api/search?q=tay+ho&{query}").get_json()
     name = query.rsplit("&", 1)[-1].split("=")[0]
     assert api["error"].startswith(f"Tham số '{name}'")
+
+
+def test_a_repeated_search_shows_its_real_time_never_0_ms(client: FlaskClient) -> None:
+    """The second answer comes from the cache in far under a millisecond: say so, not (0 ms)."""
+    for _ in range(2):
+        html = client.get("/?q=phuong+nhat+tan&sort=oldest").get_data(as_text=True)
+    [took] = re.findall(r'<span class="took">\(([^)]*)\)</span>', html)
+    assert re.fullmatch(r"dưới 0,1 ms|\d+,\d ms|\d[\d.]* ms", took), took
+    assert took != "0 ms" and not took.startswith("0 ")
+
+
+def test_times_are_written_the_vietnamese_way() -> None:
+    from searchsvc.web.present import format_ms
+
+    assert [format_ms(ms) for ms in (0.0, 0.04, 0.2, 3.45, 12.4, 1234.0)] == [
+        "dưới 0,1 ms",
+        "dưới 0,1 ms",
+        "0,2 ms",
+        "3,5 ms",
+        "12 ms",
+        "1.234 ms",
+    ]

@@ -52,10 +52,19 @@ def _print_hits(hits: Iterable[Hit], first: int) -> None:
         click.echo(f"     {export.plain(h.snippet)[: width - 6]}")
 
 
+def took(ms: float) -> str:
+    """Return a search time as Vietnamese writes it: 0,2 ms, 12 ms; never 0 ms."""
+    if ms < 0.1:
+        return "dưới 0,1 ms"
+    return f"{ms:.1f} ms".replace(".", ",") if ms < 10 else f"{ms:,.0f} ms".replace(",", ".")
+
+
 def _print_table(result: SearchResult) -> None:
     """Print a readable table of results."""
     u = result.understood
-    click.echo(f"{result.total} kết quả cho: {u.searched} ({result.took_ms:.0f} ms)")
+    click.echo(f"{result.total} kết quả cho: {u.searched} ({took(result.took_ms)})")
+    for note in u.notes:
+        click.echo(note)
     if u.fallback:
         click.echo("Không có bài chứa mọi từ; hiển thị bài khớp nhiều từ nhất.")
     if result.did_you_mean:
@@ -193,7 +202,18 @@ def search_command(
         raise click.UsageError(exc.named(f"Tùy chọn {option}")) from exc
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
+    _check_page(result)
     _emit(result, fmt, settings, not no_bom)
+
+
+def _check_page(result: SearchResult) -> None:
+    """Refuse a page past the last one, saying how many pages there are."""
+    pages = max(1, -(-result.total // result.per_page))
+    if result.page > pages:
+        raise click.ClickException(
+            f"không có trang {result.page}: chỉ có {pages} trang "
+            f"({result.total} kết quả, {result.per_page} kết quả mỗi trang)"
+        )
 
 
 @main.command("eval")

@@ -125,6 +125,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         "search.html",
         url_with=url_with,
         format_date=present.format_date,
+        format_ms=present.format_ms,
         facet_labels=FACET_LABELS,
         sort_labels=SORT_LABELS,
         filters=[(k, v) for k, v in current_args().items() if k in FILTERS],

@@ -47,6 +47,15 @@ def format_date(value: object) -> str:
     return f"{match[3]}/{match[2]}/{match[1]}" if match else ""
 
 
+def format_ms(ms: float) -> str:
+    """Return a search time as Vietnamese writes it: 0,2 ms, 12 ms, 1.234 ms; never 0 ms."""
+    if ms < 0.1:
+        return "dưới 0,1 ms"
+    if ms < 10:
+        return f"{ms:.1f} ms".replace(".", ",")
+    return f"{ms:,.0f} ms".replace(",", ".")
+
+
 def page_count(total: int, per_page: int) -> int:
     """Return how many pages the total fills (at least one)."""
     return max(1, math.ceil(total / max(1, per_page)))
