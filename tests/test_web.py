@@ -655,3 +655,59 @@ def test_times_are_written_the_vietnamese_way() -> None:
         "12 ms",
         "1.234 ms",
     ]
+
+
+# Requests that fail, each in its own way: method, path, headers, body.
+FAILING: list[tuple[str, str, dict[str, str], bytes | None]] = [
+    ("GET", "/api/articles/nope", {}, None),
+    ("GET", "/api/articles/...", {}, None),
+    ("GET", "/articles/nope", {}, None),
+    ("GET", "/no/such/page", {}, None),
+    ("GET", "/static/no-such.css", {}, None),
+    ("GET", "/static/style.css", {"Range": "bytes=99999999-"}, None),
+    ("POST", "/api/search", {}, b"q=x"),
+    ("DELETE", "/", {}, None),
+    ("PUT", "/api/stats", {}, None),
+    ("POST", "/", {}, b"x" * 20_000),
+    ("GET", "/api/search?q=" + "a" * 9_000, {}, None),
+    ("GET", "/api/search?page=abc", {}, None),
+    ("GET", "/api/search?from=hôm+qua", {}, None),
+    ("GET", "/api/search?to=31/02/2023", {}, None),
+    ("GET", "/api/search?sort=random", {}, None),
+    ("GET", "/api/search?year=1800", {}, None),
+    ("GET", "/api/suggest?limit=99", {}, None),
+    ("GET", "/?q=x&page=5000", {}, None),
+    ("GET", "/?q=x&from=31/02/2023", {}, None),
+]
+_ENGLISH = re.compile(
+    r"\b(?:no|not|with|must|found|error|the|is|are|invalid|allowed|method|range|requested|"
+    r"unknown|bad|request|article|page|id)\b",
+    re.IGNORECASE,
+)
+
+
+def _shown_message(response: Any) -> str:
+    """Return the message an error answer gives: the JSON error, or the page's alert text."""
+    if response.mimetype == "application/json":
+        message: str = response.get_json()["error"]
+        return message
+    html = response.get_data(as_text=True)
+    section = re.search(r'<section class="state state-error".*?</section>', html, re.S)
+    assert section is not None, html[:300]
+    return re.sub(r"<[^>]+>", " ", section.group(0))
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body"), FAILING)
+def test_every_error_message_is_in_vietnamese(
+    client: FlaskClient, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> None:
+    """API answers and error pages speak Vietnamese like the rest of the service."""
+    for accept in ("application/json", "text/html"):
+        response = client.open(
+            path, method=method, headers={**headers, "Accept": accept}, data=body
+        )
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        message = _shown_message(response)
+        unquoted = re.sub(r"'[^']*'|&#39;.*?&#39;|“[^”]*”", "", message)
+        assert not _ENGLISH.search(unquoted), (path, message)
+        assert re.search("[ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ]", unquoted.lower()), message

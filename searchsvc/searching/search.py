@@ -293,7 +293,7 @@ class Searcher:
         snap = self._live.current().snap
         docnum = _docnum_of(snap, str(article_id))
         if docnum is None:
-            raise NotFound(f"no article with id {str(article_id)[:80]!r}")
+            raise NotFound(f"Không có bài viết với mã {str(article_id)[:80]!r}.")
         stored = snap.stored(docnum)
         return {
             "id": stored.get("id"),

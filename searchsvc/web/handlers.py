@@ -20,6 +20,7 @@ MESSAGES = {
     403: "Yêu cầu bị từ chối.",
     413: "Yêu cầu quá lớn.",
     414: "Địa chỉ (URL) quá dài.",
+    416: "Phần tệp được yêu cầu nằm ngoài tệp.",
     417: "Máy chủ không đáp ứng được tiêu đề Expect của yêu cầu.",
     429: "Quá nhiều yêu cầu; vui lòng thử lại sau ít giây.",
     431: "Phần tiêu đề (header) của yêu cầu quá lớn.",
@@ -29,9 +30,14 @@ MESSAGES = {
 }
 
 
+def message_for(status: int) -> str:
+    """Return the Vietnamese message of a status; any other 4xx or 5xx gets the general one."""
+    return MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
+
+
 def error_body(status: int) -> bytes:
     """Return the JSON error body for a status, without a request (for the server's own answers)."""
-    message = MESSAGES.get(status, MESSAGES[400])
+    message = message_for(status)
     return json.dumps({"error": message, "status": status}, ensure_ascii=False).encode("utf-8")
 
 
@@ -49,8 +55,7 @@ def error_response(status: int, message: str) -> Response:
     if wants_json():
         response = jsonify({"error": message, "status": status})
     else:
-        shown = MESSAGES[404] if status == 404 else message  # the core's 404s are in English
-        html = render_template("error.html", status=status, message=shown)
+        html = render_template("error.html", status=status, message=message)
         response = Response(html, mimetype="text/html")
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -63,9 +68,9 @@ def _search_error(exc: SearchError) -> Response:
     if status >= 500:
         # Server-side messages may name paths; log them, answer in general words.
         log.error("search error (%s): %s", status, exc.message)
-        response = error_response(status, MESSAGES.get(status, MESSAGES[500]))
+        response = error_response(status, message_for(status))
     else:
-        response = error_response(status, exc.message or MESSAGES.get(status, MESSAGES[400]))
+        response = error_response(status, exc.message or message_for(status))
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -74,7 +79,7 @@ def _search_error(exc: SearchError) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     """Answer Flask's own 404, 405, 413 and friends in the same shape."""
     status = exc.code or 500
-    response = error_response(status, MESSAGES.get(status, exc.name))
+    response = error_response(status, message_for(status))
     for name, value in exc.get_headers():
         if name.lower() == "allow":
             allowed = [m.strip() for m in value.split(",") if m.strip() != "OPTIONS"]
