@@ -35,6 +35,27 @@ def test_health_and_stats(server: Server) -> None:
     assert not any(ch.isdigit() for ch in health.headers.get("Server", ""))
 
 
+def test_json_is_served_as_the_readme_says(server: Server) -> None:
+    """Every JSON answer, errors included, carries the content type README promises."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    promised = "application/json; charset=utf-8"
+    assert f"All answers are JSON (`{promised}`" in readme
+    paths = [
+        "/api/search?q=t%C3%A2y+h%E1%BB%93",
+        "/api/suggest?q=ta",
+        "/api/stats",
+        "/healthz",
+        "/api/openapi.json",
+        "/api/articles/nope",
+        "/api/search?page=0",
+        "/api/no-such-endpoint",
+    ]
+    for path in paths:
+        reply = server.get(path)
+        assert reply.headers["Content-Type"] == promised, (path, reply.headers)
+        reply.json()  # and it is JSON
+
+
 def test_search_facets_and_filter(server: Server) -> None:
     """An unaccented search finds articles; a category facet's count equals its filtered total."""
     body = server.get("/api/search?q=tay+ho&per_page=5").json()

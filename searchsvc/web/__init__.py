@@ -110,6 +110,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, load: bool
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.mimetype = "application/json; charset=utf-8"  # type: ignore[attr-defined]
     svc = install(app, settings)
     if load:
         svc.start_loading()
