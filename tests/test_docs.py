@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,12 @@ def test_every_setting_is_documented() -> None:
         if field.name == "extra":
             continue
         assert f"SEARCHSVC_{field.name.upper()}" in README, field.name
+
+
+def test_license_is_an_spdx_expression_and_setuptools_reads_it() -> None:
+    """`license = "MIT"` (PEP 639) needs setuptools 77 or later; older ones warn or refuse."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    [setuptools] = [r for r in project["build-system"]["requires"] if "setuptools" in r]
+    minimum = re.fullmatch(r"setuptools>=(\d+)(?:\.\d+)*", setuptools)
+    assert minimum is not None and int(minimum.group(1)) >= 77, setuptools
