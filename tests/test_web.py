@@ -711,3 +711,19 @@ def test_every_error_message_is_in_vietnamese(
         unquoted = re.sub(r"'[^']*'|&#39;.*?&#39;|“[^”]*”", "", message)
         assert not _ENGLISH.search(unquoted), (path, message)
         assert re.search("[ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ]", unquoted.lower()), message
+
+
+def test_the_empty_search_page_lists_the_newest_articles(client: FlaskClient) -> None:
+    """Below the categories and examples: the newest articles, title, date and category."""
+    html = client.get("/").get_data(as_text=True)
+    newest = html[html.index('<section class="newest"') :]
+    assert html.index("Thử tìm") < html.index('<section class="newest"')
+    items = re.findall(r"<li>(.*?)</li>", newest, re.S)
+    expected = sorted(ARTICLES, key=lambda a: str(a.get("published", "")), reverse=True)
+    assert len(items) == min(10, len(ARTICLES))
+    for item, article in zip(items, expected, strict=False):
+        assert f'href="/articles/{article["id"]}"' in item
+        day = str(article["published"])[:10].split("-")
+        assert f">{day[2]}/{day[1]}/{day[0]}</time>" in item
+        assert 'class="tag" href="/?category=' in item and f">{article['category']}</a>" in item
+    assert "&lt;script&gt;" in newest and "<script>alert" not in newest  # titles escaped

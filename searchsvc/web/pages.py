@@ -32,6 +32,7 @@ FILTERS = ("category", "year", "month", "from", "to", "doc_type", "issuer")
 # code points. 600 characters percent-encode to at most 5,400 bytes, under the 8,000-byte
 # query string the service accepts, so a form submission never gets 414.
 QUERY_INPUT_CHARS = 3 * MAX_QUERY_CHARS
+NEWEST = 10  # articles the landing page lists as newly published
 FACET_LABELS = {
     "category": "Chuyên mục",
     "year": "Năm",
@@ -140,13 +141,14 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _landing() -> tuple[str, int]:
-    """Render the page before any search: the archive's size and its categories to browse."""
+    """Render the page before any search: the archive's size, its categories, what is new."""
     try:
         documents: int | None = present.stats_json(searcher().stats())["documents"]
-        browse = run_search(SearchRequest("", per_page=1)).facets.get("category", [])
+        everything = run_search(SearchRequest("", per_page=NEWEST))  # no words: newest first
+        browse, newest = everything.facets.get("category", []), everything.hits
     except SearchError:
-        documents, browse = None, []
-    return _render(documents=documents, browse=[v for v in browse if v.value])
+        documents, browse, newest = None, [], []
+    return _render(documents=documents, browse=[v for v in browse if v.value], newest=newest)
 
 
 @bp.get("/")
