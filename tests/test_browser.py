@@ -1,8 +1,9 @@
 """In a real browser: headless Debian chromium driven by Playwright against `searchsvc serve`.
 
 Type an unaccented query, see highlighted results, follow a category facet, open an article,
-use the suggestions with the keyboard. Screenshots go to tmp_path; with
-SEARCHSVC_UPDATE_SCREENSHOTS=1 they are also written to docs/ for the README.
+use the suggestions with the keyboard; run axe-core's accessibility rules on each kind of page.
+Screenshots go to tmp_path; with SEARCHSVC_UPDATE_SCREENSHOTS=1 they are also written to docs/
+for the README.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,11 @@ import pytest
 from server import Server, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+# axe-core, Deque's accessibility rules engine, from npm into a git-ignored folder.
+AXE_DIR = ROOT / ".axe"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -173,3 +179,55 @@ def test_document_facets_csv_download_and_feed(browser: Any, server: Server) -> 
     assert feed.bozo == 0 and feed.version == "atom10"
     assert len(feed.entries) == min(count, 20)
     assert errors == [], errors
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """The axe-core script (major version 4), installed from npm on first use."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("SKIPPED: accessibility check (npm is not installed to fetch axe-core)")
+        quiet = ("--no-save", "--no-package-lock", "--no-audit", "--no-fund")
+        subprocess.run(
+            [npm, "install", *quiet, "--prefix", str(AXE_DIR), "axe-core@4"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+# Each kind of page: home, results on a desktop and on a phone, no results, an article, an error.
+AXE_PAGES = [
+    ("home", "/", 1280),
+    ("results", "/?q=tay+ho", 1280),
+    ("results-phone", "/?q=tay+ho", 390),
+    ("no-results", "/?q=zzqxyw", 1280),
+    ("article", "first hit of /?q=tay+ho", 1280),
+    ("error", "/?q=tay+ho&page=0", 1280),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "width"), AXE_PAGES, ids=[p[0] for p in AXE_PAGES])
+def test_axe_core_finds_no_serious_or_critical_violation(
+    browser: Any, server: Server, axe_source: str, name: str, path: str, width: int
+) -> None:
+    """axe-core (WCAG 2 A/AA and best practices) reports no serious or critical violation."""
+    page, errors = new_page(browser, width, 900)
+    if path.startswith("first hit"):
+        page.goto(server.base + "/?q=tay+ho")
+        path = str(page.locator("ol.hits h3 a").first.get_attribute("href"))
+    page.goto(server.base + path)
+    page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays in force
+    found = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    assert found["testEngine"]["version"].startswith("4.")
+    assert found["passes"] or found["violations"] or found["incomplete"] is not None
+    grave = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert grave == [], f"{name}: {grave}"
+    expected = "status of 400" if name == "error" else None  # the error page's own status
+    assert [e for e in errors if expected is None or expected not in e] == [], errors
