@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,12 @@ def spans(bullet: str) -> list[str]:
 
 @dataclass
 class Env:
-    """What a check may use: the sample index, the claims index, the page."""
+    """What a check may use: the sample index, the claims index, the page on each."""
 
     sample: Searcher
     made: Searcher
     page: FlaskClient
+    made_page: FlaskClient
 
     def ids(self, query: str, searcher: Searcher | None = None, **kw: object) -> list[str]:
         """Return the ids a query finds, best first (up to 100)."""
@@ -82,6 +84,13 @@ def claim(opening: str) -> Callable[[Check], Check]:
         return check
 
     return register
+
+
+def _found(pattern: str, bullet: str) -> re.Match[str]:
+    """Return the match of pattern in a bullet; fail when the bullet no longer says it."""
+    match = re.search(pattern, bullet)
+    assert match is not None, f"the bullet no longer matches {pattern!r}"
+    return match
 
 
 def covered_by(*tests: str) -> None:
@@ -169,18 +178,45 @@ def _fallback(bullet: str, env: Env) -> None:
     assert partial.understood.fallback and partial.hits
 
 
-@claim("Document numbers and dates match as written")
+@claim("Document numbers match as written")
 def _numbers(bullet: str, env: Env) -> None:
     shown = spans(bullet)
-    written, parts = shown[:-2], shown[-2:]  # `45/KH-UBND` ... `9/3/2023`; (`UBND`, `2019`)
+    written, parts = shown[:-2], shown[-2:]  # `45/KH-UBND`, ...; their parts (`UBND`, `2019`)
     for number in written:
         assert env.ids(number, env.made)[:1] == [_slug(number)], number
-    also = re.findall(r"`([^`]+)` \(also `([^`]+)`\)", bullet)
-    for first, second in also:  # the same date written two ways finds both articles
-        assert set(env.ids(first, env.made)) >= {_slug(first), _slug(second)}, first
-        assert set(env.ids(second, env.made)) >= {_slug(first), _slug(second)}, second
     for part in parts:
         assert any(part in n and _slug(n) in env.ids(part, env.made) for n in written), part
+
+
+@claim("A date typed in any common form")
+def _dates(bullet: str, env: Env) -> None:
+    *forms, impossible = spans(bullet)  # `9/3/2023` ... `ngày 9 tháng 3 năm 2023`; `31/02/2023`
+    written = {_slug(f"date {form}") for form in forms}
+    for form in forms:
+        found = env.ids(form, env.made)
+        assert found[:1] == ["published-that-day"], (form, found)
+        assert written <= set(found), (form, written - set(found))
+    assert env.search(impossible).understood.period is None  # text, not an error
+
+
+@claim("A month")
+def _months(bullet: str, env: Env) -> None:
+    shown = spans(bullet)
+    months, year = shown[:4], shown[4]  # `tháng 3/2023`, `3/2023`, ...; `năm 2022`
+    for form in months:
+        result = env.search(f"tây hồ {form}", env.made)
+        assert result.understood.period and result.understood.period.applied, form
+        assert [h.id for h in result.hits] == ["march-2023"], form
+    in_year = env.search(f"tây hồ {year}", env.made)
+    assert [h.id for h in in_year.hits] == ["year-2022"], year
+    page = env.made_page.get("/", query_string={"q": f"tây hồ {months[0]}"}).get_data(as_text=True)
+    assert next(s for s in shown if s.startswith("Đang lọc")) in page
+    nothing = env.search("tây hồ tháng 7/2011", env.made)  # nothing published then: text
+    assert nothing.understood.period and not nothing.understood.period.applied
+    covered_by(
+        "test_dates.py::test_a_month_or_year_with_words_narrows_by_publication",
+        "test_dates.py::test_the_page_and_the_api_say_what_period_was_understood",
+    )
 
 
 def _slug(number: str) -> str:
@@ -193,22 +229,94 @@ def _abbreviations(bullet: str, env: Env) -> None:
     table = ROOT / spans(bullet)[0]
     entries = [line for line in table.read_text(encoding="utf-8").splitlines()]
     entries = [e for e in entries if e.strip() and not e.startswith("#")]
-    about = int(re.search(r"about (\d+) entries", bullet).group(1))  # type: ignore[union-attr]
+    about = int(_found(r"about (\d+) entries", bullet).group(1))
     assert 0.9 * about <= len(entries) <= 1.1 * about, len(entries)
-    short, long = spans(bullet)[1:3]  # `UBND`, `Ủy ban nhân dân`
-    assert env.ids(short, env.made)[:2] == ["abbr-short", "abbr-long"]
-    assert env.ids(long, env.made)[:2] == ["abbr-long", "abbr-short"]
+    short, long = _found(r"`(\w+)` finds `([^`]+)` and back", bullet).groups()
+    for typed, written, other in (
+        (short, "abbr-short", "abbr-long"),
+        (long, "abbr-long", "abbr-short"),
+    ):
+        found = env.ids(typed, env.made)  # both forms, the one written as typed first
+        assert written in found and other in found, (typed, found)
+        assert found.index(written) < found.index(other), (typed, found)
+    forms = re.search(r"the others \((.*?)\)\.", bullet)
+    assert forms is not None
+    for form in spans(forms.group(1)):  # `TP HCM`, `TP.HCM`, ... `thành phố HCM`
+        assert set(env.ids(form, env.made)[:2]) == {"hcm-short", "hcm-long"}, form
+    covered_by(
+        "test_search.py::test_forms_of_a_concept_count_alike_within_a_longer_query",
+        "test_search.py::test_mixed_and_joined_forms_find_the_same_concept",  # TU, ĐU
+    )
 
 
 @claim("Text typed in Telex")
 def _telex(bullet: str, env: Env) -> None:
-    *typed, said = spans(bullet)
-    for query in typed:
+    first = bullet[: bullet.index("the page says")]
+    said = _found(r"the page says `([^`]+)`", bullet).group(1)
+    for query in spans(first):  # `thi ddua`, `quaanj Taay Hoof`, `Nguyeenx Thij Quynhf`
         result = env.search(query)
-        assert result.understood.telex and result.total, query
+        assert result.understood.telex, query
         assert env.ids(query) == env.ids(result.understood.telex), query
-    page = env.page.get("/", query_string={"q": typed[0]}).get_data(as_text=True)
+    page = env.page.get("/", query_string={"q": spans(first)[0]}).get_data(as_text=True)
     assert said in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    for typed, meant in re.findall(r"`([^`]+)` -> `([^`]+)`", bullet):  # word by word
+        assert env.search(typed).understood.telex == meant, typed
+    english = re.search(r"plain English \(([^)]*)\)", bullet)
+    assert english is not None
+    for typed in spans(english.group(1)):
+        assert env.search(typed).understood.telex is None, typed
+    covered_by("test_telex_oracle.py::test_every_syllable_typed_any_way_reads_as_bogo_reads_it")
+
+
+@claim("Snippets mark what matched")
+def _marks(bullet: str, env: Env) -> None:
+    [hit] = env.search("Tây Hồ", env.made, category="Đánh dấu").hits
+    assert "<mark>Tây Hồ</mark>" in hit.snippet and "<mark>" not in hit.snippet.replace(
+        "<mark>Tây Hồ</mark>", ""
+    ), hit.snippet  # neither the `hồ` of `Hồ sơ` nor `tay hỗ` of `chung tay hỗ trợ`
+    [whole] = env.search("ubnd", env.made, category="Dạng viết").hits
+    assert "<mark>Ủy ban nhân dân</mark>" in whole.snippet, whole.snippet
+    covered_by(
+        "test_marks.py::test_typed_accents_decide_and_words_are_marked_together",
+        "test_marks.py::test_lone_words_only_where_they_never_stand_together",
+        "test_marks.py::test_dates_are_marked_as_the_body_writes_them",
+        "test_marks.py::test_the_window_prefers_the_passage_where_the_words_stand_together",
+    )
+
+
+@claim("Completions")
+def _completions(bullet: str, env: Env) -> None:
+    offered = re.findall(r"`([^`]+)` offers `([^`]+)`(?:, not `([^`]+)`)?", bullet)
+    assert len(offered) >= 4
+    for typed, wanted, never in offered:  # `hoa` offers `hòa giải`, not `hoạch số` ...
+        out = env.sample.suggest(typed, 50)
+        assert wanted in out, (typed, out)
+        assert not never or never not in out, (typed, never)
+    for typed in re.findall(r"over several\s+words \(`([^`]+)`, `([^`]+)`\)", bullet)[0]:
+        completions = env.sample.suggest(typed)
+        assert completions and all(env.search(c).total for c in completions), typed
+    threshold = re.search(r"from ([\d,]+) titles on", bullet)
+    assert threshold is not None
+    _check_once_seen_phrases(int(threshold.group(1).replace(",", "")))
+    covered_by("test_suggest.py::test_ranked_by_how_many_articles_hold_the_phrase")
+
+
+def _check_once_seen_phrases(threshold: int) -> None:
+    """Below `threshold` titles a phrase seen once is offered; from there on, only twice."""
+    from searchsvc.searching.suggest import build_suggester
+
+    filler = [f"Bản tin số {i} của phường" for i in range(threshold)]
+    once, twice = ["Khánh thành cầu Nhật Tân"], ["Khai mạc hội hoa", "Khai mạc hội hoa sen"]
+    small = build_suggester(filler[: threshold - 10] + once + twice)
+    large = build_suggester(filler + once + twice)
+    assert "khánh thành" in _lowered(small.suggest("khanh th"))  # the phrase, not the title
+    assert "khánh thành" not in _lowered(large.suggest("khanh th"))
+    assert "khai mạc" in _lowered(large.suggest("khai m"))
+
+
+def _lowered(completions: list[str]) -> list[str]:
+    """Return completions in lower case (a phrase is shown as a title writes it)."""
+    return [c.lower() for c in completions]
 
 
 @claim('"Did you mean"')
@@ -269,17 +377,46 @@ def _facets(bullet: str, env: Env) -> None:
 
 def _claims_archive() -> Iterator[dict[str, str]]:
     """Yield the articles the claims need that the sample does not show plainly."""
-    numbers = spans(next(b for b in bullets(section(SECTION)) if b.startswith("Document")))
+    found = bullets(section(SECTION))
+    numbers = spans(next(b for b in found if b.startswith("Document numbers")))
     for i, number in enumerate(numbers[:-2]):
-        body = f"Văn bản số {number} của quận, ngày ký {i + 1} tháng trước."
+        body = f"Văn bản số {number} của quận, ký {i + 1} tuần trước."
         yield {"id": _slug(number), "title": f"Văn bản {i + 1}", "body": body}
+    dates = spans(next(b for b in found if b.startswith("A date typed")))[:-1]
+    for i, written in enumerate(dates):
+        body = f"Hội nghị sơ kết được tổ chức {written} tại hội trường phường {i + 1}."
+        yield {"id": _slug(f"date {written}"), "title": f"Sơ kết {i + 1}", "body": body}
+    yield {
+        "id": "published-that-day",
+        "title": "Hội nghị tổng kết",
+        "body": "Hội nghị tổng kết công tác của quận.",
+        "date": "2023-03-09T08:00:00",
+    }
+    yield {
+        "id": "march-2023",
+        "title": "Tây Hồ tháng ba",
+        "body": "Tin quận Tây Hồ.",
+        "date": "2023-03-15",
+    }
+    yield {
+        "id": "year-2022",
+        "title": "Tây Hồ năm ấy",
+        "body": "Tin quận Tây Hồ.",
+        "date": "2022-05-20",
+    }
     yield {"id": "adjacent", "title": "Tin một", "body": "Tăng cường quản lý đô thị trên địa bàn."}
     scattered = "Thị trường, đô la, lý lịch và quản trị được bàn trên địa bàn."
     yield {"id": "scattered", "title": "Tin hai", "body": scattered}
     yield {"id": "abbr-short", "title": "Tin ba", "body": "UBND quận họp phiên thường kỳ."}
     yield {"id": "abbr-long", "title": "Tin bốn", "body": "Ủy ban nhân dân quận họp phiên."}
+    yield {"id": "hcm-short", "title": "Tin năm", "body": "Đoàn công tác đến TP.HCM làm việc."}
+    yield {"id": "hcm-long", "title": "Tin sáu", "body": "Đoàn đến Thành phố Hồ Chí Minh họp."}
     yield {"id": "tones-new", "title": "Hoà giải", "body": "Tổ hoà giải, thuỷ lợi, sức khoẻ."}
     yield {"id": "tones-old", "title": "Hòa giải", "body": "Tổ hòa giải, thủy lợi, sức khỏe."}
+    marks = "Hồ sơ được nhận đủ. Mọi người chung tay hỗ trợ. Quận Tây Hồ cảm ơn."
+    yield {"id": "marks", "title": "Cảm ơn", "body": marks, "category": "Đánh dấu"}
+    whole = "Ủy ban nhân dân phường đã họp với ban công tác mặt trận và nhân dân."
+    yield {"id": "whole-form", "title": "Họp phường", "body": whole, "category": "Dạng viết"}
 
 
 @pytest.fixture(scope="module")
@@ -287,13 +424,18 @@ def env(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The sample's Searcher, the claims archive's, and the page on the sample."""
     root = tmp_path_factory.mktemp("claims")
     source = root / "claims.jsonl"
-    rows = [{**row, "date": f"2020-01-{i + 1:02d}"} for i, row in enumerate(_claims_archive())]
+    first = date(2019, 1, 1)
+    rows = [
+        {"date": (first + timedelta(days=i)).isoformat(), **row}
+        for i, row in enumerate(_claims_archive())
+    ]
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     indexer.build([source], root / "index")
     sample = Searcher(sample_index, Settings(index=sample_index))
     made = Searcher(root / "index", Settings(index=root / "index"))
     page = create_app({"index": sample_index, "rate_limit": False}).test_client()
-    yield Env(sample, made, page)
+    made_page = create_app({"index": root / "index", "rate_limit": False}).test_client()
+    yield Env(sample, made, page, made_page)
     sample.close()
     made.close()
 
@@ -315,11 +457,9 @@ def test_every_bullet_has_a_check() -> None:
         assert any(b.startswith(opening) for b in found), f"no bullet left for {opening!r}"
 
 
-KNOWN_FALSE = {
-    # Claims that do not hold on main; issue 11 is rewriting these bullets. Each is strict: when
-    # the behaviour (or the bullet) is fixed the check passes, and this entry must go.
-    "Document numbers and dates match as written": "09/03/2023 does not find 9/3/2023",
-    "Abbreviations expand both ways": "the expansion ranks above the exact abbreviation",
+KNOWN_FALSE: dict[str, str] = {
+    # Claims that do not hold on main, by opening, with why. Each is a strict xfail: once the
+    # behaviour (or the bullet) is fixed the check passes, the test fails, and the entry goes.
 }
 
 
