@@ -479,6 +479,22 @@ def test_from_telex_keeps_accented_words_and_punctuation() -> None:
     assert from_telex("phát ddoongj, thi ddua!") == "phát động, thi đua!"
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("nghij quyeets 05/nq-tw", "nghị quyết 05/nq-tw"),  # tw inside a number is no tư
+        ("keets luaanj 15-kl/tw cuar booj chinhs trij", "kết luận 15-kl/tw của bộ chính trị"),
+        ("ngayf 9-3-2023 quaans Taay Hoof", "ngày 9-3-2023 quấn Tây Hồ"),
+        ("hooij nghij TW lanaf 4", "hội nghị TW lần 4"),  # the capitals mean the abbreviation
+        ("ddaij hooij CLB booj ddoong", "đại hội CLB bộ đông"),
+    ],
+)
+def test_from_telex_keeps_document_numbers_dates_and_capital_abbreviations(
+    typed: str, meant: str
+) -> None:
+    assert from_telex(typed) == meant
+
+
 # --- syllables -----------------------------------------------------------------------
 
 

@@ -332,6 +332,8 @@ def positions(toks: Iterable[Token]) -> Iterator[tuple[int, Token]]:
 
 
 _TELEX_WORD = re.compile(r"[^\W_]+")
+# A document number or date: words joined by / - . with a digit among them (05/NQ-TW, 9-3-2023).
+_CODED = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)+")
 
 
 def _plain_ok(word: str) -> bool:
@@ -345,8 +347,15 @@ def _plain_ok(word: str) -> bool:
     return syl is not None and len(tones) <= 1 and syllable.is_valid(syl, sum(tones))
 
 
+def _coded_spans(text: str) -> list[tuple[int, int]]:
+    """Return where document numbers and dates stand in a text (never read as Telex)."""
+    return [m.span() for m in _CODED.finditer(text) if any(c.isdigit() for c in m.group())]
+
+
 def _telex_level(word: str) -> tuple[str, int]:
     """Return a word's Telex reading and how telling its keys are; -1 for a foreign word."""
+    if len(word) > 1 and word.isupper() and fold(word) in abbreviations():
+        return word, 0  # TW, CLB typed in capitals are the abbreviation, not Telex
     converted, level = syllable.telex_word(word) or (word, 0)
     if level == 0 and not _plain_ok(word):
         return word, -1
@@ -378,7 +387,12 @@ def from_telex(text: str) -> str | None:
     after the tone key (visa) read as no Telex at all.
     """
     text = normalize(text)
-    matches = list(_TELEX_WORD.finditer(text))
+    coded = _coded_spans(text)
+    matches = [
+        m
+        for m in _TELEX_WORD.finditer(text)
+        if not any(start <= m.start() < end for start, end in coded)
+    ]
     readings = [_telex_level(m.group()) for m in matches]
     if not _clear_telex([level for _, level in readings]):
         return None
