@@ -470,6 +470,8 @@ def test_search_after_an_update_that_changed_an_article(tmp_path: Path) -> None:
     write("hai ba")
     index_dir = tmp_path / "index"
     indexer.build([src], index_dir)
+    built = indexer.status(index_dir).built_at
+    time.sleep(1.1)  # the times have seconds: the update's must differ from the build's
     write("bốn bảy")
     indexer.update([src], index_dir)
     searcher = Searcher(index_dir, Settings(index=index_dir, reload_interval_s=0), warm=False)
@@ -477,7 +479,11 @@ def test_search_after_an_update_that_changed_an_article(tmp_path: Path) -> None:
         assert searcher.search(SearchRequest("hai")).total == 0
         assert ids(searcher.search(SearchRequest("bốn bảy"))) == ["x1"]
         assert searcher.search(SearchRequest("")).total == 2
-        assert searcher.stats()["documents"] == 2
+        stats = searcher.stats()
+        assert stats["documents"] == 2
+        update = indexer.status(index_dir).last_update
+        assert update is not None and stats["updated_at"] == update["at"]
+        assert stats["built_at"] == built and str(stats["updated_at"]) > str(built)
     finally:
         searcher.close()
 

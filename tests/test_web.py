@@ -303,7 +303,7 @@ def test_stats_and_health(client: FlaskClient) -> None:
     """Stats describe the index; health is 200 with an index loaded."""
     stats = get_json(client, "/api/stats")
     assert stats["documents"] == len(ARTICLES)
-    assert set(stats) == {"documents", "generation", "built_at"}
+    assert set(stats) == {"documents", "generation", "built_at", "updated_at"}
     health = get_json(client, "/healthz")
     assert health["status"] == "ok" and health["documents"] == len(ARTICLES)
 

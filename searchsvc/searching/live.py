@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,15 +73,32 @@ def _suggester(snap: Snapshot) -> Suggester:
     return build_suggester(live, categories, cited_numbers(snap), snap.doc_frequency)
 
 
-def built_at(path: Path) -> str | None:
-    """Return when a generation was built, from its metadata or the directory time."""
+def _meta(path: Path) -> dict[str, Any]:
+    """Return a generation's metadata, or an empty record when it cannot be read."""
     try:
         meta = generations.read_json(path / generations.META)
-        if isinstance(meta, dict) and meta.get("built_at"):
-            return str(meta["built_at"])
     except Exception:
-        pass
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _mtime(path: Path) -> str:
+    """Return a directory's modification time in Vietnam's time zone."""
     return datetime.fromtimestamp(path.stat().st_mtime, VN_TZ).isoformat()
+
+
+def built_at(path: Path) -> str | None:
+    """Return when a generation's build ran, from its metadata or the directory time."""
+    meta = _meta(path)
+    return str(meta["built_at"]) if meta.get("built_at") else _mtime(path)
+
+
+def made_at(path: Path) -> str | None:
+    """Return when a generation was made: its update's time, else its build's."""
+    update = _meta(path).get("last_update")
+    if isinstance(update, dict) and update.get("at"):
+        return str(update["at"])
+    return built_at(path)
 
 
 class LiveIndex:

@@ -23,7 +23,7 @@ import numpy as np
 from searchsvc import config
 from searchsvc.errors import IndexUnavailable, NotFound
 from searchsvc.searching import facets, spelling
-from searchsvc.searching.live import LiveIndex, built_at
+from searchsvc.searching.live import LiveIndex, built_at, made_at
 from searchsvc.searching.query import Mark, ParsedQuery, understand
 from searchsvc.searching.ranking import (
     WEIGHTS,
@@ -331,6 +331,7 @@ class Searcher:
             "documents": int(np.count_nonzero(snap.live)),
             "generation": snap.path.name,
             "built_at": built_at(snap.path),
+            "updated_at": made_at(snap.path),
             "categories": list(snap.categories),
         }
 

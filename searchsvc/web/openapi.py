@@ -211,7 +211,10 @@ def _stats_properties() -> dict[str, Schema]:
     return {
         "documents": {"type": "integer", "minimum": 0},
         "generation": _nullable("string"),
-        "built_at": _nullable("string", description="ISO 8601."),
+        "built_at": _nullable("string", description="ISO 8601: when its build ran."),
+        "updated_at": _nullable(
+            "string", description="ISO 8601: when the loaded generation was made (its update)."
+        ),
     }
 
 

@@ -180,13 +180,14 @@ def documents_json(raw: object) -> list[dict[str, Any]]:
 
 
 def stats_json(raw: dict[str, object]) -> dict[str, Any]:
-    """Return documents, generation and built-at from the core's stats."""
+    """Return documents, generation, built-at and updated-at from the core's stats."""
     documents = raw.get("documents")
     generation = raw.get("generation")
     return {
         "documents": documents if isinstance(documents, int) else 0,
         "generation": None if generation is None else str(generation),
         "built_at": iso(raw.get("built_at")),
+        "updated_at": iso(raw.get("updated_at")),
     }
 
 

@@ -99,7 +99,7 @@ def feed() -> Response:
     settings = service().settings
     chosen = selection()
     query = urlencode(chosen)
-    built = str(searcher().stats().get("built_at") or "1970-01-01T00:00:00+00:00")
+    built = str(searcher().stats().get("updated_at") or "1970-01-01T00:00:00+00:00")
     dated = [h.published for h in result.hits if h.published]
     document = xmldocs.Feed(
         id=xmldocs.stable_id("feed", query),
