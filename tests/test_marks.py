@@ -6,9 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from searchsvc.searching import Searcher, SearchRequest
-from searchsvc.searching.query import understand
+from searchsvc.searching import Searcher, SearchRequest, marks
+from searchsvc.searching.marks import Span
+from searchsvc.searching.query import Word, understand
 from searchsvc.searching.snippets import make_snippet
 from searchsvc.vietnamese import text
 
@@ -85,3 +88,82 @@ def test_sample_snippets_never_mark_stray_syllables(searcher: Searcher) -> None:
         for hit in hits:
             pieces = {text.fold(m) for m in _MARKED.findall(hit.snippet)}
             assert pieces and pieces <= {"ubnd", "uy ban nhan dan"}, (hit.id, pieces)
+
+
+def _every_run(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
+    """Return the runs as first written: every run searched, longest first (the oracle)."""
+    covered = [False] * len(words)
+    spans: list[Span] = []
+    for size in range(len(words), 0, -1):
+        for i in range(len(words) - size + 1):
+            if all(covered[i : i + size]):
+                continue
+            found = marks._spans(folded, view, words[i : i + size])
+            if found:
+                spans += found
+                covered[i : i + size] = [True] * size
+    return spans
+
+
+_VOCABULARY = ["của", "các", "và", "là", "có", "được", "cho", "một", "người", "Việt", "năm", "Hồ"]
+
+
+_GAPS = [" ", " ", " ", "-", ", ", " - ", "...", "....", "_", "\n", " / ", ""]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    body=st.lists(
+        st.tuples(st.sampled_from([*_VOCABULARY, "tay", "ho", "Của", "9"]), st.sampled_from(_GAPS)),
+        max_size=60,
+    ),
+    typed=st.lists(
+        st.sampled_from([*_VOCABULARY, "cua", "cac", "nguoi", "viet", "tay"]), min_size=1
+    ),
+)
+def test_runs_found_as_when_every_run_was_searched(
+    body: list[tuple[str, str]], typed: list[str]
+) -> None:
+    """Runs found from the words' places are exactly those a search for each run finds."""
+    normalized = text.normalize("".join(word + gap for word, gap in body))
+    folded = text.fold(normalized)
+    accented = text.accent_key(normalized)
+    view = accented if len(accented) == len(normalized) else None
+    for m in understand(" ".join(typed[:12])).marks():
+        if m.parts and len(m.words) > 1:
+            assert marks._run_spans(folded, view, m.words) == _every_run(folded, view, m.words)
+
+
+def test_twelve_common_words_search_the_body_a_few_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 12-word query over a long body searches it for runs that can exist, not all 78."""
+    calls = []
+    real = marks._spans
+
+    def counting(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
+        calls.append(len(words))
+        return real(folded, view, words)
+
+    monkeypatch.setattr(marks, "_spans", counting)
+    body = "Người dân của các phường và xã là một năm có được cho Việt Nam. " * 50
+    query = "nam nguoi viet cua cac va la co duoc cho mot nhung"
+    assert marked(query, body)
+    assert len(calls) <= 30  # 12 single words + the pairs and triples that stand together
+
+
+@pytest.mark.parametrize(
+    ("body", "typed"),
+    [
+        ("của của của", "của của"),  # runs never overlap: one, then a lone word
+        ("tây hồ_tây hồ tây-hồ", "tây hồ"),  # an underscore joins no run
+        ("tây\nhồ, tây ... hồ tây.... hồ", "tay ho"),  # a newline or 4 marks break a run
+        ("Tây Hồ tay hỗ TÂY HỒ", "Tây Hồ"),  # exact accents only, where any
+        ("năm 2023 người Việt năm", "năm người việt"),
+    ],
+)
+def test_runs_found_as_when_every_run_was_searched_in_hard_cases(body: str, typed: str) -> None:
+    normalized = text.normalize(body)
+    folded = text.fold(normalized)
+    accented = text.accent_key(normalized)
+    view = accented if len(accented) == len(normalized) else None
+    [mark] = [m for m in understand(typed).marks() if m.parts and len(m.words) > 1]
+    assert marks._run_spans(folded, view, mark.words) == _every_run(folded, view, mark.words)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from itertools import pairwise
 
 from searchsvc.searching.query import Mark, Word
 from searchsvc.vietnamese import dates, text
@@ -19,6 +21,7 @@ from searchsvc.vietnamese import dates, text
 Span = tuple[int, int, str]
 _SEPARATOR = r"[^\w\n]{1,3}"  # between two words of a run: a space, a dash, a slash...
 _TOKEN = re.compile(r"[^\W_]+")
+_GAP = re.compile(_SEPARATOR)
 
 
 def find_spans(body: str, folded: str, marks: Iterable[Mark], limit: int) -> list[Span]:
@@ -44,16 +47,75 @@ def _day_spans(body: str, mark: Mark) -> list[Span]:
 
 def _run_spans(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
     """Return the spans of the longest runs of words found together, lone words last."""
+    found = _standing_runs(folded, view, words)
     covered = [False] * len(words)
     spans: list[Span] = []
     for size in range(len(words), 0, -1):
         for i in range(len(words) - size + 1):
-            if all(covered[i : i + size]):
+            if all(covered[i : i + size]) or not found.get((i, size)):
                 continue
-            found = _spans(folded, view, words[i : i + size])
-            if found:
-                spans += found
-                covered[i : i + size] = [True] * size
+            spans += found[(i, size)]
+            covered[i : i + size] = [True] * size
+    return spans
+
+
+def _standing_runs(
+    folded: str, view: str | None, words: tuple[Word, ...]
+) -> dict[tuple[int, int], list[Span]]:
+    """Return the spans of every run (start, size) of words that stands together somewhere."""
+    if all(_TOKEN.fullmatch(w.folded) for w in words):
+        return _chained_runs(folded, view, words, _occurrences(folded, words))
+    found: dict[tuple[int, int], list[Span]] = {}
+    for size in range(1, len(words) + 1):  # a run stands together only where its parts do
+        for i in range(len(words) - size + 1):
+            if size == 1 or (found.get((i, size - 1)) and found.get((i + 1, size - 1))):
+                found[(i, size)] = _spans(folded, view, words[i : i + size])
+    return found
+
+
+def _occurrences(folded: str, words: tuple[Word, ...]) -> list[tuple[int, int, str]]:
+    """Return every place a body holds one of the words, as a whole word, in text order."""
+    pattern = _any_word(tuple(sorted({w.folded for w in words}, key=len, reverse=True)))
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(folded)]
+
+
+@lru_cache(maxsize=256)
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Return a pattern finding any of the words standing alone."""
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(map(re.escape, words))})(?![^\W_])")
+
+
+def _chained_runs(
+    folded: str, view: str | None, words: tuple[Word, ...], places: list[tuple[int, int, str]]
+) -> dict[tuple[int, int], list[Span]]:
+    """Return each run's spans from the words' places: neighbours joined by a separator.
+
+    The same spans as searching the body for each run's pattern (`_spans`), in one pass.
+    """
+    joined = [_GAP.fullmatch(folded, a[1], b[0]) is not None for a, b in pairwise(places)]
+    found: dict[tuple[int, int], list[Span]] = {}
+    for size in range(1, len(words) + 1):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            spans = _chain(places, joined, [w.folded for w in run], " ".join(w.folded for w in run))
+            if view is not None and spans and any(w.accent for w in run):
+                spans = [s for s in spans if _exact(view[s[0] : s[1]], run)] or spans
+            found[(i, size)] = spans
+    return found
+
+
+def _chain(
+    places: list[tuple[int, int, str]], joined: list[bool], run: list[str], key: str
+) -> list[Span]:
+    """Return where the run's words follow one another, leftmost first, never overlapping."""
+    spans: list[Span] = []
+    k, size = 0, len(run)
+    while k + size <= len(places):
+        if all(places[k + j][2] == run[j] for j in range(size)) and all(joined[k : k + size - 1]):
+            spans.append((places[k][0], places[k + size - 1][1], key))
+            k += size
+        else:
+            k += 1
     return spans
 
 
