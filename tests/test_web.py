@@ -445,6 +445,21 @@ def test_rate_limit_answers_429_with_retry_after(index_dir: Path) -> None:
     assert other.status_code == 200
 
 
+def test_openapi_lists_429_exactly_on_the_rate_limited_routes(index_dir: Path) -> None:
+    """Each documented route answers 429 past a small budget if and only if it lists 429."""
+    client = make_app(index_dir, rate_limit=True, rate_limit_per_minute=3).test_client()
+    paths = document()["paths"]
+    for n, (path, item) in enumerate(paths.items()):
+        url = path.replace("{article_id}", "thi-dua-2023") + "?q=ho"
+        address = {"REMOTE_ADDR": f"10.8.0.{n}"}
+        statuses = [client.get(url, environ_base=address).status_code for _ in range(5)]
+        assert statuses[0] == 200, (url, statuses)
+        documented = "429" in item["get"]["responses"]
+        assert (429 in statuses) == documented, (path, statuses, documented)
+    limited = [p for p, item in paths.items() if "429" in item["get"]["responses"]]
+    assert "/api/search" in limited and "/api/stats" not in limited  # the test can fail both ways
+
+
 def test_rate_limit_setting_switches_it_off(index_dir: Path) -> None:
     """SEARCHSVC_RATE_LIMIT=0 in the environment turns the limiter off."""
     settings = Settings.from_env({"SEARCHSVC_RATE_LIMIT": "0", "SEARCHSVC_INDEX": str(index_dir)})

@@ -314,6 +314,7 @@ _SUGGESTIONS = "application/x-suggestions+json"
 def _paths() -> dict[str, Schema]:
     """Return the operations."""
     common = (414, 429, 500, 503)
+    free = (414, 500, 503)  # web/limits.FREE: never rate-limited, so never 429
     article_id = {
         "name": "article_id",
         "in": "path",
@@ -343,13 +344,13 @@ def _paths() -> dict[str, Schema]:
             _responses("The article.", "Article", 404, *common),
         ),
         "/api/stats": _get("stats", "Describe the loaded index.", [],
-                           _responses("Index figures.", "Stats", *common)),
+                           _responses("Index figures.", "Stats", *free)),
         "/healthz": _get("health", "200 when an index is loaded, else 503.", [],
-                         _responses("Healthy.", "Health", 414, 500, 503)),
+                         _responses("Healthy.", "Health", *free)),
         "/api/openapi.json": _get(
             "openapi", "This document.", [],
             {"200": {"description": "OpenAPI 3.1.", "content": _json_content({"type": "object"})},
-             **{k: v for k, v in _responses("", "Stats", 414, 429, 500).items() if k != "200"}},
+             **{k: v for k, v in _responses("", "Stats", 414, 500).items() if k != "200"}},
         ),
     }  # fmt: skip
 
