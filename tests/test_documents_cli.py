@@ -15,7 +15,7 @@ from whoosh import fields
 
 from searchsvc.archive import read_sources, sample_archive
 from searchsvc.indexing import indexer
-from searchsvc.searching import Searcher, SearchRequest
+from searchsvc.searching import BadParameter, Searcher, SearchRequest
 from searchsvc.store import schema
 from searchsvc.vietnamese import docnumbers
 
@@ -90,6 +90,28 @@ def test_filters_take_names_and_years(sample_index: Path) -> None:
         [article] = entry["cited_by"]
         assert article["permalink"] == f"/articles/{article['id']}"
         assert article["published"] == entry["first_published"]
+
+
+def test_the_core_refuses_a_year_out_of_range_or_not_a_number(sample_index: Path) -> None:
+    searcher = Searcher(sample_index, warm=False)
+    assert searcher.documents(year="2022") == searcher.documents(year=2022) != []
+    for year in (1899, "2101", "abc", "20 22", ""):
+        with pytest.raises(BadParameter) as refused:
+            searcher.documents(year=year)
+        assert refused.value.name == "year"
+        assert "từ 1900 đến 2100" in refused.value.message, refused.value.message
+
+
+def test_documents_refuses_a_bad_year_in_the_words_of_search(sample_index: Path) -> None:
+    for year in ("1800", "2101", "abc"):
+        done = cli("documents", "--index", sample_index, "--year", year)
+        searched = cli("search", "x", "--index", sample_index, "--year", year)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        message = done.stderr.splitlines()[-1]
+        assert message == searched.stderr.splitlines()[-1], (done.stderr, searched.stderr)
+        assert message == (
+            f"Error: Tùy chọn --year phải là số nguyên từ 1900 đến 2100 (nhận được: {year!r})."
+        )
 
 
 def test_csv_reads_back_in_excel_form_and_without_bom(sample_index: Path) -> None:

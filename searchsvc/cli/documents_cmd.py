@@ -11,8 +11,16 @@ import click
 
 from searchsvc import config
 from searchsvc.cli import main
+from searchsvc.cli.reading import (
+    format_option,
+    index_option,
+    no_bom_option,
+    open_searcher,
+    output_format,
+    usage_error,
+)
 from searchsvc.errors import SearchError
-from searchsvc.searching import RegisterEntry, Searcher, export
+from searchsvc.searching import BadParameter, RegisterEntry, export
 
 ENTRY_FIELDS = (
     "number",
@@ -85,24 +93,18 @@ def _print_table(entries: list[dict[str, Any]]) -> None:
 
 
 @main.command("documents")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path))
+@index_option
 @click.option("--type", "doc_type", default=None, help="Kind: a code (KH) or a name (Kế hoạch).")
 @click.option("--issuer", default=None, help="Issuing body: a code (UBND) or a name.")
-@click.option("--year", type=int, default=None, help="Year of the document (in its number).")
+@click.option("--year", default=None, help="Year of the document (in its number), 1900-2100.")
 @click.option("--articles", is_flag=True, help="List the articles citing each document.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default=None,
-    help="table on a terminal, json otherwise.",
-)
-@click.option("--no-bom", is_flag=True, help="CSV without the byte-order mark (for scripts).")
+@format_option
+@no_bom_option
 def documents_command(
     index_dir: Path | None,
     doc_type: str | None,
     issuer: str | None,
-    year: int | None,
+    year: str | None,
     articles: bool,
     fmt: str | None,
     no_bom: bool,
@@ -110,12 +112,13 @@ def documents_command(
     """Print the register of cited documents: kind, issuer, year, articles, first and last date."""
     settings = config.Settings.from_env()
     try:
-        searcher = Searcher(index_dir or config.default_index_dir(), settings, warm=False)
-        found = searcher.documents(doc_type, issuer, year, articles)
+        found = open_searcher(index_dir, settings).documents(doc_type, issuer, year, articles)
+    except BadParameter as exc:
+        raise usage_error(exc) from exc
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
     entries = [entry_json(e, settings) for e in found]
-    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    fmt = output_format(fmt)
     if fmt == "json":
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -15,18 +15,28 @@ import click
 
 from searchsvc import config
 from searchsvc.cli import main
+from searchsvc.cli.reading import (
+    format_option,
+    index_option,
+    no_bom_option,
+    open_searcher,
+    output_format,
+    usage_error,
+)
 from searchsvc.errors import SearchError
 from searchsvc.searching import (
+    MAX_YEAR,
+    MIN_YEAR,
     SORTS,
     BadParameter,
     Hit,
     Matches,
-    Searcher,
     SearchRequest,
     SearchResult,
     evaluate,
     export,
     parse_date,
+    parse_number,
     read_queries,
     validate,
 )
@@ -122,21 +132,11 @@ def _settings(everything: bool = False) -> config.Settings:
     return dataclasses.replace(settings, query_budget_ms=ALL_BUDGET_MS) if everything else settings
 
 
-def _searcher(index_dir: Path | None, settings: config.Settings | None = None) -> Searcher:
-    """Return a searcher over the chosen or default index directory, not warmed.
-
-    A command runs one search: warming the completions and the spelling vocabulary in the
-    background only competes with it (on the 84,132-article index the first search then took
-    12 s and came back partial instead of 0.6 s complete).
-    """
-    return Searcher(index_dir or config.default_index_dir(), settings, warm=False)
-
-
 @main.command("search")
 @click.argument("query")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path))
+@index_option
 @click.option("--category", default=None, help="Only this category.")
-@click.option("--year", type=int, default=None, help="Only this year (1900-2100).")
+@click.option("--year", default=None, help="Only this year (1900-2100).")
 @click.option(
     "--from", "date_from", default=None, help="From this date (YYYY-MM-DD or DD/MM/YYYY)."
 )
@@ -146,20 +146,14 @@ def _searcher(index_dir: Path | None, settings: config.Settings | None = None) -
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=int, default=10, show_default=True, help="Results a page (1-100).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page (1-1000).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default=None,
-    help="table on a terminal, json otherwise.",
-)
+@format_option
 @click.option("--all", "everything", is_flag=True, help="Every match, streamed (no --limit).")
-@click.option("--no-bom", is_flag=True, help="CSV without the byte-order mark (for scripts).")
+@no_bom_option
 def search_command(
     query: str,
     index_dir: Path | None,
     category: str | None,
-    year: int | None,
+    year: str | None,
     date_from: str | None,
     date_to: str | None,
     doc_type: str | None,
@@ -177,14 +171,14 @@ def search_command(
     Values are checked as the API checks them, by the same code (searching.validate).
     """
     settings = _settings(everything)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    fmt = output_format(fmt)
     try:
         request = SearchRequest(
             query,
             page=page,
             per_page=limit,
             category=category,
-            year=year,
+            year=None if year is None else parse_number("year", year, MIN_YEAR, MAX_YEAR),
             date_from=parse_date(date_from, "from") if date_from else None,
             date_to=parse_date(date_to, "to") if date_to else None,
             sort=sort,
@@ -192,14 +186,13 @@ def search_command(
             issuer=issuer,
         )
         validate(request)
-        searcher = _searcher(index_dir, settings)
+        searcher = open_searcher(index_dir, settings)
         if everything:
             _emit_all(searcher.matches(request), query, fmt, settings, not no_bom)
             return
         result = searcher.search(request)
     except BadParameter as exc:
-        option = OPTION_NAMES.get(exc.name, f"--{exc.name}")
-        raise click.UsageError(exc.named(f"Tùy chọn {option}")) from exc
+        raise usage_error(exc, OPTION_NAMES) from exc
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
     _check_page(result)
@@ -218,12 +211,12 @@ def _check_page(result: SearchResult) -> None:
 
 @main.command("eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path))
+@index_option
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 def eval_command(queries: Path, index_dir: Path | None, k: int) -> None:
     """Print success@1, success@k and MRR@k per mode and overall for known-item queries."""
     try:
-        metrics = evaluate(_searcher(index_dir), read_queries(queries), k)
+        metrics = evaluate(open_searcher(index_dir), read_queries(queries), k)
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
     for mode, m in metrics.items():

@@ -38,6 +38,8 @@ from searchsvc.searching.register import RegisterEntry, register
 from searchsvc.searching.related import related
 from searchsvc.searching.snippets import MAX_BODY_CHARS, make_snippet, prepare
 from searchsvc.searching.values import (
+    MAX_YEAR,
+    MIN_YEAR,
     FacetValue,
     Hit,
     Matches,
@@ -45,6 +47,7 @@ from searchsvc.searching.values import (
     SearchRequest,
     SearchResult,
     Understood,
+    parse_number,
     validate,
 )
 from searchsvc.store.schema import NO_DATE, VN_TZ
@@ -312,17 +315,21 @@ class Searcher:
         self,
         doc_type: str | None = None,
         issuer: str | None = None,
-        year: int | None = None,
+        year: int | str | None = None,
         articles: bool = False,
     ) -> list[RegisterEntry]:
-        """Return the register of cited documents; raise IndexUnavailable for an old index."""
+        """Return the register of cited documents; raise BadParameter for a year out of range.
+
+        An index built before cited documents were recorded raises IndexUnavailable.
+        """
+        wanted = None if year is None else parse_number("year", year, MIN_YEAR, MAX_YEAR)
         snap = self._live.current().snap
         if not snap.has_citations:
             raise IndexUnavailable(
                 "this index was built before cited documents were recorded: "
                 "rebuild it with `searchsvc index build`"
             )
-        return register(snap, doc_type, issuer, year, articles)
+        return register(snap, doc_type, issuer, wanted, articles)
 
     def stats(self) -> dict[str, object]:
         """Return documents, generation and built-at of the loaded index."""
