@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from searchsvc.indexing import indexer
 from searchsvc.searching import Searcher, SearchRequest
 from searchsvc.searching.related import COMMON_FLOOR, MAX_DOCNUMS, MAX_TERMS, related
+from searchsvc.searching.values import NO_DAYS
 from searchsvc.store.snapshot import Snapshot
 from searchsvc.web import create_app, records, xmldocs
 
@@ -315,3 +316,60 @@ def test_copies_under_the_same_title_are_not_related(many_index: Path) -> None:
     found = related(snap, 10)
     titles = [snap.titles[d] for d in found.docnums]
     assert snap.titles[10] not in titles and len(titles) == len(set(titles))
+
+
+def _surfaces(client: FlaskClient, index: Path, query: str) -> dict[str, Any]:
+    """Return what the page, the API, the export, the feed and the CLI say of one search."""
+    api = client.get(f"/api/search?{query}&per_page=100").get_json()
+    export = client.get(f"/export.csv?{query}")
+    feed = parsed_feed(client, f"/feed.atom?{query}")
+    page = client.get(f"/?{query}").get_data(as_text=True)
+    args = dict(pair.split("=") for pair in query.split("&"))
+    options = ("--from", args["from"], "--to", args["to"], "--format", "json")
+    streamed = cli("search", args["q"], "--index", index, "--all", *options)
+    assert streamed.returncode == 0, streamed.stderr
+    cli_all = json.loads(streamed.stdout)
+    return {
+        "api": (api["total"], api["understood"]["notes"], [h["id"] for h in api["hits"]]),
+        "export": (int(export.headers["X-Total-Count"]), export.get_data(as_text=True)),
+        "feed": [e.link.rsplit("/", 1)[-1] for e in feed.entries],
+        "page": page,
+        "cli": (
+            cli_all["total"],
+            cli_all["understood"]["notes"],
+            [h["id"] for h in cli_all["hits"]],
+        ),
+    }
+
+
+def test_page_api_export_feed_and_cli_agree_on_a_date_range(
+    sample: FlaskClient, sample_index: Path
+) -> None:
+    """One core rule for dates: a real range gives the same articles everywhere, and from after
+    to gives none everywhere with the same note (the export had its own shortcut for it)."""
+    real = _surfaces(sample, sample_index, "q=ubnd&from=2022-01-01&to=2022-12-31")
+    total, notes, ids = real["api"]
+    assert total > 1 and notes == [] and real["cli"] == (total, [], ids)
+    assert real["export"][0] == total and real["export"][1].count("\n") == 1 + total
+    newest = [
+        h.id
+        for h in Searcher(sample_index, warm=False)
+        .search(
+            SearchRequest(
+                "ubnd",
+                per_page=20,
+                sort="newest",
+                date_from=date(2022, 1, 1),
+                date_to=date(2022, 12, 31),
+            )
+        )
+        .hits
+    ]
+    assert real["feed"] == newest and set(newest) <= set(ids)
+    assert f"Tìm thấy <strong>{total}</strong> kết quả" in real["page"]
+
+    empty = _surfaces(sample, sample_index, "q=ubnd&from=2022-12-31&to=2022-01-01")
+    assert empty["api"] == (0, [NO_DAYS], []) and empty["cli"] == (0, [NO_DAYS], [])
+    assert empty["export"] == (0, real["export"][1].splitlines(keepends=True)[0])
+    assert empty["feed"] == [] and "Không có kết quả" in empty["page"]
+    assert "“Từ ngày” đang ở sau “Đến ngày”" in empty["page"]

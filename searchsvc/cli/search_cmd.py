@@ -120,6 +120,8 @@ def _emit_all(found: Matches, query: str, fmt: str, settings: config.Settings, b
         sys.stdout.write("\n]}\n")
     else:
         click.echo(f"{found.total} kết quả cho: {found.understood.searched}")
+        for note in found.understood.notes:
+            click.echo(note)
         _print_hits(found.hits, 1)
 
 

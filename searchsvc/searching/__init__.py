@@ -8,7 +8,8 @@ hits for exports, `suggest`, `article` (with related articles), `stats`,
 values `SearchRequest`, `SearchResult`, `Hit`, `FacetValue`, `Understood`, the limits
 `SORTS`, `MAX_PAGE`, `MAX_PER_PAGE`, `MAX_QUERY_CHARS`, `MIN_YEAR`, `MAX_YEAR`, `clip` (a
 query as it is searched), the parameter checks both shells share (`parse_date`,
-`parse_number`, `validate`, raising `BadParameter`), `locate` (the live generation of an index
+`parse_number`, `validate`, raising `BadParameter`; `empty_range`: from after to, which finds
+nothing with a note), `locate` (the live generation of an index
 directory), and `evaluate`/`read_queries` (known-item evaluation). Inside, a query runs
 `query` (understand) -> `ranking` (match and score over the snapshot) -> `facets`,
 `snippets` -> `search` (the page); `live` keeps the generation open, `suggest` and `spelling`
@@ -34,6 +35,7 @@ from searchsvc.searching.values import (
     SearchRequest,
     SearchResult,
     Understood,
+    empty_range,
     parse_date,
     parse_number,
     validate,
@@ -59,6 +61,7 @@ __all__ = [
     "Searcher",
     "Understood",
     "clip",
+    "empty_range",
     "evaluate",
     "export",
     "locate",

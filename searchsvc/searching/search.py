@@ -40,6 +40,7 @@ from searchsvc.searching.snippets import MAX_BODY_CHARS, make_snippet, prepare
 from searchsvc.searching.values import (
     MAX_YEAR,
     MIN_YEAR,
+    NO_DAYS,
     FacetValue,
     Hit,
     Matches,
@@ -47,6 +48,7 @@ from searchsvc.searching.values import (
     SearchRequest,
     SearchResult,
     Understood,
+    empty_range,
     parse_number,
     validate,
 )
@@ -212,7 +214,7 @@ class Searcher:
         """Run one search."""
         started = time.perf_counter()
         validate(request)
-        if request.date_from and request.date_to and request.date_from > request.date_to:
+        if empty_range(request):
             return _no_days(request, started)
         loaded = self._live.current()
         key = (loaded.snap.token, request)
@@ -266,6 +268,8 @@ class Searcher:
         """
         started = time.perf_counter()
         validate(request)
+        if empty_range(request):
+            return Matches(0, False, _no_days(request, started).understood, iter(()))
         snap = self._live.current().snap
         scorer = Scorer(snap, self.weights, started + self.settings.query_budget_ms / 1000)
         parsed, masks, scored = _score(snap, scorer, request)
@@ -423,7 +427,6 @@ def _browse_sort(sort: str) -> str:
 
 def _no_days(request: SearchRequest, started: float) -> SearchResult:
     """Return the empty result of a date range whose start is after its end, saying why."""
-    note = "Khoảng thời gian trống: ngày bắt đầu ở sau ngày kết thúc."
     return SearchResult(
         query=request.query,
         total=0,
@@ -431,7 +434,7 @@ def _no_days(request: SearchRequest, started: float) -> SearchResult:
         per_page=request.per_page,
         hits=[],
         facets={},
-        understood=Understood(searched=request.query, notes=[note]),
+        understood=Understood(searched=request.query, notes=[NO_DAYS]),
         did_you_mean=None,
         took_ms=(time.perf_counter() - started) * 1000,
     )

@@ -159,6 +159,14 @@ def parse_date(raw: str, name: str = "date") -> date:
     )
 
 
+NO_DAYS = "Khoảng thời gian trống: ngày bắt đầu ở sau ngày kết thúc."
+
+
+def empty_range(request: SearchRequest) -> bool:
+    """Return whether the date filters leave no day at all (from after to)."""
+    return bool(request.date_from and request.date_to and request.date_from > request.date_to)
+
+
 def validate(request: SearchRequest) -> None:
     """Raise BadParameter for a parameter a caller can fix; the one check of both shells.
 

@@ -17,6 +17,7 @@ from searchsvc.searching import (
     SORTS,
     BadParameter,
     SearchRequest,
+    empty_range,
     parse_date,
     parse_number,
 )
@@ -50,11 +51,6 @@ def _month_range(year: int | None, month: int | None) -> tuple[date | None, date
 def _text(args: Mapping[str, str], name: str) -> str | None:
     """Return a stripped free-text parameter, None when empty (the URL limit bounds its size)."""
     return (args.get(name) or "").strip() or None
-
-
-def empty_range(request: SearchRequest) -> bool:
-    """Return whether the date filters leave no day at all (from after to)."""
-    return bool(request.date_from and request.date_to and request.date_from > request.date_to)
 
 
 def parse_search(args: Mapping[str, str]) -> SearchRequest:

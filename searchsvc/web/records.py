@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from searchsvc.config import Settings, public_link
-from searchsvc.searching import Hit, Matches, SearchRequest, Understood, export
+from searchsvc.searching import Hit, export
 from searchsvc.vietnamese import text
 from searchsvc.web import params, xmldocs
 from searchsvc.web.state import run_search, searcher, service
@@ -45,13 +45,6 @@ def file_name(query: str) -> str:
     return "-".join(["tim-kiem", *words])[:80].rstrip("-") + ".csv"
 
 
-def _matches(req: SearchRequest, limit: int) -> Matches:
-    """Return the matches of a request; an empty date range (from after to) has none."""
-    if params.empty_range(req):
-        return Matches(0, False, Understood(searched=req.query), iter(()))
-    return searcher().matches(req, limit)
-
-
 def _rows(hits: Iterator[Hit], settings: Settings) -> Iterator[dict[str, Any]]:
     """Yield export rows, the permalinks under the public URL when one is set."""
     for hit in hits:
@@ -62,7 +55,7 @@ def _rows(hits: Iterator[Hit], settings: Settings) -> Iterator[dict[str, Any]]:
 def export_csv() -> Response:
     """Stream the matches of a search, in its sort, as CSV (at most EXPORT_ROWS rows)."""
     req = params.parse_search(request.args)
-    found = _matches(req, EXPORT_ROWS)
+    found = searcher().matches(req, EXPORT_ROWS)
     lines = export.csv_lines(_rows(found.hits, service().settings), export.HIT_FIELDS)
     response = Response(lines, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name(req.query)}"'
