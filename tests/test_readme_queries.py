@@ -299,6 +299,7 @@ def _completions(bullet: str, env: Env) -> None:
     assert threshold is not None
     _check_once_seen_phrases(int(threshold.group(1).replace(",", "")))
     covered_by("test_suggest.py::test_ranked_by_how_many_articles_hold_the_phrase")
+    covered_by("test_suggest.py::test_a_first_word_typed_folded_offers_one_phrase_per_word")
 
 
 def _check_once_seen_phrases(threshold: int) -> None:

@@ -71,3 +71,24 @@ def test_ranked_by_how_many_articles_hold_the_phrase() -> None:
     assert out[1] == "tổng kết"
     assert "hoạch số" not in suggester.suggest("hoa")
     assert suggester.suggest("ho")[0] == "hội nghị"
+
+
+def test_a_first_word_typed_folded_offers_one_phrase_per_word() -> None:
+    """`tha` offers thành, Thái, tham: the commonest word's phrases do not fill the list."""
+    titles = [
+        *(f"Thành {rest} {i}" for rest in ("công", "phố", "lập") for i in range(3)),
+        *(f"Thái Lan mùa {i}" for i in range(4)),
+        "Tham gia hội thi",
+        "Tham gia giải chạy",
+        *(f"{first} hoạch số {i}" for first in ("Kế", "Quy", "Thu") for i in range(2)),
+        "Hoa hậu áo dài",
+        "Hòa giải ở cơ sở",
+    ]
+    suggester = build_suggester(titles)
+    firsts = [s.split()[0].lower() for s in suggester.suggest("tha", 5)]
+    assert firsts[:3] == ["thành", "thái", "tham"], firsts  # 9, 4 and 2 title places
+    out = [text.accent_key(s) for s in suggester.suggest("hoa", 10)]
+    assert {s.split()[0] for s in out[:2]} == {"hoa", "hòa"}, out
+    assert out.index("hoạch số") > 1, out  # 6 places, but no title or clause starts with it
+    accented = suggester.suggest("thành", 5)
+    assert len([s for s in accented if s.lower().startswith("thành ")]) >= 3, accented

@@ -15,6 +15,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ _WRITTEN_NUMBER = re.compile(r"(?<![\w/])\d+(?:/\d+)*/[^\W\d_][\w.&/-]*\w")  # 4
 SMALL_ARCHIVE = 5000  # below this many titles, phrases seen once are offered too
 BOUND = 0.7  # a word this often after the same word is its second syllable (kế hoạch)
 MAX_SCAN = 4000
+# A word starting fewer of its title places than this is a second syllable or a linking word:
+# VNTC titles start viên, chức, của, hoạch at 0-3% of their places; theo, ngày, người at 20-40%.
+OPENS = 0.05
 _BITS = 21  # bits per word id in a phrase code: three ids in one int64
 _MASK = (1 << _BITS) - 1
 
@@ -40,15 +44,25 @@ def _key(value: str) -> str:
 
 @dataclass(frozen=True)
 class Suggester:
-    """Sorted (folded key, display) lists of phrases (with counts) and titles."""
+    """Sorted (folded key, display) lists of phrases (with counts) and titles.
+
+    `openers` holds the words (accented, lowercase) that often start a title or a clause,
+    and the first words of category names.
+    """
 
     phrase_keys: list[str]
     phrases: list[tuple[str, int]]
     title_keys: list[str]
     titles: list[str]
+    openers: frozenset[str] = frozenset()
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Return up to `limit` completions of a prefix: phrases by articles, then titles."""
+        """Return up to `limit` completions of a prefix: phrases by articles, then titles.
+
+        While a first word is typed without accents (`tha`), the phrases come one per word
+        (`thành công`, `Thái Lan`, `tham gia`...), the words ranked by how often titles hold
+        them: the commonest word's many phrases would otherwise hide every other word.
+        """
         prefix = prefix[:200]
         readings = [prefix, *([t] if (t := text.from_telex(prefix)) else [])]
         keys = [k + (" " if prefix[-1:].isspace() else "") for k in map(_key, readings) if k]
@@ -57,16 +71,19 @@ class Suggester:
         typed = text.accent_key(" ".join(readings[-1].split()))
         found = {i for key in keys for i in _scan(self.phrase_keys, key)}
         ranked = sorted(found, key=lambda i: (-self.phrases[i][1], len(self.phrases[i][0])))
-        if typed != text.fold(typed):  # accents typed: phrases with those accents first
-            ranked.sort(key=lambda i: not text.accent_key(self.phrases[i][0]).startswith(typed))
+        accented = typed != text.fold(typed)
+        one_word = keys[0].isalpha() and not accented  # a first word, maybe not all typed
+        head = limit if one_word else max(limit // 2, limit - 5)
+        first = self._per_word(ranked) if one_word else self._diverse(ranked, head)
+        if accented:  # phrases with those accents first
+            for phrases in (ranked, first):
+                phrases.sort(
+                    key=lambda i: not text.accent_key(self.phrases[i][0]).startswith(typed)
+                )
         out: list[str] = []
         seen: set[str] = set()
-        head = max(limit // 2, limit - 5)
-        for i in ranked:  # the first phrases are diverse: no extension of one given
-            if len(out) >= head:
-                break
-            if not any(self.phrase_keys[i].startswith(k + " ") for k in seen):
-                _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
+        for i in first[:head]:
+            _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
         for i in (i for key in keys for i in _scan(self.title_keys, key)):
             if len(out) >= limit:
                 break
@@ -76,6 +93,43 @@ class Suggester:
                 break
             _add(out, seen, self.phrases[i][0], self.phrase_keys[i])
         return out[:limit]
+
+    def _diverse(self, ranked: list[int], want: int) -> list[int]:
+        """Return the first `want` ranked phrases that extend none before them (`tổ chức hội`)."""
+        out: list[int] = []
+        for i in ranked:
+            if len(out) >= want:
+                break
+            if not any(self.phrase_keys[i].startswith(self.phrase_keys[j] + " ") for j in out):
+                out.append(i)
+        return out
+
+    def _per_word(self, ranked: list[int]) -> list[int]:
+        """Return the commonest phrase of each first word, the words ranked by their count.
+
+        A word's count adds up its two-word phrases (every title place where it is followed
+        by another word); words are told apart with their accents (`thể`, `thế`). Words that
+        seldom start a title or clause come last: second syllables (`hoạch` of `kế hoạch`,
+        `quy hoạch`, `thu hoạch`, which no single word before it binds) and linking words.
+        """
+        best: dict[str, int] = {}
+        count: dict[str, int] = {}
+        for i in ranked:
+            display, n = self.phrases[i]
+            word = _first_word(display)
+            best.setdefault(word, i)
+            count[word] = count.get(word, 0) + (n if display.count(" ") == 1 else 0)
+        words = sorted(
+            best,
+            key=lambda w: (w not in self.openers, -max(count[w], self.phrases[best[w]][1])),
+        )
+        return [best[w] for w in words]
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_word(phrase: str) -> str:
+    """Return the first word of a phrase, lowercase with its accents."""
+    return text.accent_key(phrase.split(" ", 1)[0].lower())
 
 
 def _add(out: list[str], seen: set[str], display: str, key: str) -> None:
@@ -125,7 +179,8 @@ def build_suggester(
     known = _known_phrases(by_key)
     inside = {k.rsplit(" ", i)[0] for k, _ in known for i in range(1, k.count(" ") - 1)}
     found = [f for f in found if f[0] not in inside] + known  # not `ủy ban nhân`
-    found += [(_key(name), (name, n)) for name, n in categories if _key(name)]
+    named = [(name, n) for name, n in categories if _key(name)]
+    found += [(_key(name), (name, n)) for name, n in named]
     written = {_key(m): m for t in by_key.values() for m in _WRITTEN_NUMBER.findall(t)}
     found += [(_key(num), (written.get(_key(num), num), n)) for num, n in docnums if _key(num)]
     phrases = sorted(_merge(found))
@@ -135,6 +190,7 @@ def build_suggester(
         [v for _, v in phrases],
         [k for k, _ in title_items],
         [t for _, t in title_items],
+        words.openers() | {text.accent_key(name.split()[0].lower()) for name, _ in named},
     )
 
 
@@ -169,6 +225,14 @@ class _Words:
     def display(self) -> list[str]:
         """Return each word as shown: as capitalized when titles mostly capitalize it."""
         return [w if c > 0 else w.lower() for w, c in zip(self.shown, self.capitals, strict=True)]
+
+    def openers(self) -> frozenset[str]:
+        """Return the words (accented, lowercase) that start OPENS of their segments or more."""
+        flat, first = self.arrays()
+        places = np.bincount(flat, minlength=len(self.shown))
+        starts = np.bincount(flat[first == 1], minlength=len(self.shown))
+        found = np.flatnonzero(starts >= OPENS * places).tolist()
+        return frozenset(text.accent_key(self.shown[i].lower()) for i in found)
 
     def arrays(self) -> tuple[Any, Any]:
         """Return the word ids and the segment starts as numpy arrays."""
