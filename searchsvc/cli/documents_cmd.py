@@ -10,15 +10,7 @@ from typing import Any
 import click
 
 from searchsvc import config
-from searchsvc.cli import main
-from searchsvc.cli.reading import (
-    format_option,
-    index_option,
-    no_bom_option,
-    open_searcher,
-    output_format,
-    usage_error,
-)
+from searchsvc.cli import main, reading
 from searchsvc.errors import SearchError
 from searchsvc.searching import BadParameter, RegisterEntry, export
 
@@ -93,13 +85,13 @@ def _print_table(entries: list[dict[str, Any]]) -> None:
 
 
 @main.command("documents")
-@index_option
+@reading.index_option
 @click.option("--type", "doc_type", default=None, help="Kind: a code (KH) or a name (Kế hoạch).")
 @click.option("--issuer", default=None, help="Issuing body: a code (UBND) or a name.")
 @click.option("--year", default=None, help="Year of the document (in its number), 1900-2100.")
 @click.option("--articles", is_flag=True, help="List the articles citing each document.")
-@format_option
-@no_bom_option
+@reading.format_option
+@reading.no_bom_option
 def documents_command(
     index_dir: Path | None,
     doc_type: str | None,
@@ -112,13 +104,15 @@ def documents_command(
     """Print the register of cited documents: kind, issuer, year, articles, first and last date."""
     settings = config.Settings.from_env()
     try:
-        found = open_searcher(index_dir, settings).documents(doc_type, issuer, year, articles)
+        found = reading.open_searcher(index_dir, settings).documents(
+            doc_type, issuer, year, articles
+        )
     except BadParameter as exc:
-        raise usage_error(exc) from exc
+        raise reading.usage_error(exc) from exc
     except SearchError as exc:
         raise click.ClickException(exc.message) from exc
     entries = [entry_json(e, settings) for e in found]
-    fmt = output_format(fmt)
+    fmt = reading.output_format(fmt)
     if fmt == "json":
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
     elif fmt == "csv":
