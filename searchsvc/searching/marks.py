@@ -90,32 +90,79 @@ def _chained_runs(
 ) -> dict[tuple[int, int], list[Span]]:
     """Return each run's spans from the words' places: neighbours joined by a separator.
 
-    The same spans as searching the body for each run's pattern (`_spans`), in one pass.
+    The same spans as searching the body for each run's pattern (`_spans`), in one pass. A
+    run of distinct words never overlaps itself, so its places are those of the run one word
+    shorter that the next word extends; a run repeating a word is chained leftmost first.
+    Equal runs (a query repeating its words) are worked out once.
     """
     joined = [_GAP.fullmatch(folded, a[1], b[0]) is not None for a, b in pairwise(places)]
+    at: dict[str, list[int]] = {}
+    for k, place in enumerate(places):
+        at.setdefault(place[2], []).append(k)
+    starts: dict[tuple[Word, ...], list[int]] = {}
+    done: dict[tuple[Word, ...], list[Span]] = {}
     found: dict[tuple[int, int], list[Span]] = {}
     for size in range(1, len(words) + 1):
         for i in range(len(words) - size + 1):
             run = words[i : i + size]
-            spans = _chain(places, joined, [w.folded for w in run], " ".join(w.folded for w in run))
-            if view is not None and spans and any(w.accent for w in run):
-                spans = [s for s in spans if _exact(view[s[0] : s[1]], run)] or spans
-            found[(i, size)] = spans
+            if run in done:
+                pass
+            elif size > 1 and not done[run[:-1]]:
+                done[run], starts[run] = [], []  # the shorter run never stands, nor this
+            else:
+                done[run] = _run_places(places, joined, at, starts, run, view)
+            found[(i, size)] = done[run]
     return found
 
 
+def _run_places(
+    places: list[tuple[int, int, str]],
+    joined: list[bool],
+    at: dict[str, list[int]],
+    starts: dict[tuple[Word, ...], list[int]],
+    run: tuple[Word, ...],
+    view: str | None,
+) -> list[Span]:
+    """Return a run's spans, from the places of the run one word shorter when it has them."""
+    texts = [w.folded for w in run]
+    first = at.get(texts[0], [])
+    if len(set(texts)) < len(texts):
+        spans = _chain(places, joined, first, texts)
+    else:
+        ks = first if len(run) == 1 else _extend(places, joined, starts[run[:-1]], texts)
+        starts[run] = ks
+        spans = [(places[k][0], places[k + len(run) - 1][1], " ".join(texts)) for k in ks]
+    if view is not None and spans and any(w.accent for w in run):
+        spans = [s for s in spans if _exact(view[s[0] : s[1]], run)] or spans
+    return spans
+
+
+def _extend(
+    places: list[tuple[int, int, str]], joined: list[bool], starts: list[int], texts: list[str]
+) -> list[int]:
+    """Return the starts of a shorter run that the run's last word follows, joined."""
+    last, n = len(texts) - 1, len(places)
+    return [
+        k
+        for k in starts
+        if k + last < n and joined[k + last - 1] and places[k + last][2] == texts[last]
+    ]
+
+
 def _chain(
-    places: list[tuple[int, int, str]], joined: list[bool], run: list[str], key: str
+    places: list[tuple[int, int, str]], joined: list[bool], first: list[int], texts: list[str]
 ) -> list[Span]:
     """Return where the run's words follow one another, leftmost first, never overlapping."""
     spans: list[Span] = []
-    k, size = 0, len(run)
-    while k + size <= len(places):
-        if all(places[k + j][2] == run[j] for j in range(size)) and all(joined[k : k + size - 1]):
-            spans.append((places[k][0], places[k + size - 1][1], key))
-            k += size
-        else:
-            k += 1
+    size, free = len(texts), 0
+    for k in first:
+        if k < free or k + size > len(places):
+            continue
+        if all(places[k + j][2] == texts[j] for j in range(1, size)) and all(
+            joined[k : k + size - 1]
+        ):
+            spans.append((places[k][0], places[k + size - 1][1], " ".join(texts)))
+            free = k + size
     return spans
 
 
