@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.searching.ranking import _has_phrase
+from searchsvc.searching.ranking import _has_phrase, _intersect, _member, _union
 from searchsvc.searching.snippets import fold_loosely, prepare
 from searchsvc.store.snapshot import BodyCache
 
@@ -62,3 +63,17 @@ def test_a_loose_fold_finds_what_the_prepared_body_finds(body: str, words: list[
     pattern = _pattern(words)
     prepared = prepare(body)[1]
     assert _has_phrase(fold_loosely(body), words, pattern) == _has_phrase(prepared, words, pattern)
+
+
+_DOCS = st.lists(st.integers(0, 3000), max_size=400).map(
+    lambda xs: np.array(sorted(set(xs)), dtype=np.int32)
+)
+
+
+@given(_DOCS, _DOCS)
+@settings(max_examples=500, deadline=None)
+def test_set_operations_agree_with_numpy(a: np.ndarray, b: np.ndarray) -> None:
+    # Both ways of membership (binary search for few lookups, a bitmap for many) are taken.
+    assert _member(a, b).tolist() == np.isin(a, b).tolist()
+    assert _intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
+    assert _union([a, b], 3001).tolist() == np.union1d(a, b).tolist()

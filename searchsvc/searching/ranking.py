@@ -80,6 +80,7 @@ class Scorer:
         self._seen: set[Alternative] = set()
         self._postings: dict[tuple[str, str], tuple[IntArray, FloatArray]] = {}
         self._dfs: dict[tuple[str, str, bool], int] = {}
+        self._word_docs: dict[tuple[str, bool], IntArray] = {}
         self._verified: dict[Alternative, dict[int, bool]] = {}
         self._stored: dict[int, dict[str, Any]] = {}
         self._bodies: dict[int, tuple[str, str]] = {}
@@ -186,7 +187,9 @@ class Scorer:
         """Return how many live documents hold a term in title_<s> (or body_<s>)."""
         key = (suffix, term, title_only)
         found = self._dfs.get(key)
-        if found is None:
+        if found is None and suffix == "f":  # the union candidates() needs anyway
+            found = self._dfs[key] = len(self.word_docs(Word(term), title_only))
+        elif found is None:
             title = self.postings(f"title_{suffix}", term)[0]
             body = _EMPTY if title_only else self.postings(f"body_{suffix}", term)[0]
             found = self._dfs[key] = len(title) + len(body) - len(_intersect(title, body))
@@ -337,7 +340,13 @@ class Scorer:
         title = self.postings("title_f", word.folded)[0]
         if title_only:
             return title
-        return _union([title, self.postings("body_f", word.folded)[0]], self.n)
+        key = (word.folded, title_only)
+        found = self._word_docs.get(key)
+        if found is None:
+            found = self._word_docs[key] = _union(
+                [title, self.postings("body_f", word.folded)[0]], self.n
+            )
+        return found
 
     def candidates(self, alt: Alternative) -> IntArray:
         """Return the documents that can match an alternative (all its words, or its number)."""
@@ -455,6 +464,11 @@ def _member(docs: IntArray, ids: IntArray) -> BoolArray:
     """Return, for each of the sorted docs, whether the sorted ids hold it."""
     if not len(ids) or not len(docs):
         return np.zeros(len(docs), dtype=np.bool_)
+    if len(docs) * 8 > len(ids):  # many lookups: a bitmap of the ids beats binary search
+        mark = np.zeros(max(int(ids[-1]), int(docs[-1])) + 1, dtype=np.bool_)
+        mark[ids] = True
+        found: BoolArray = mark[docs]
+        return found
     pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
     hit: BoolArray = ids[pos] == docs
     return hit
