@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc.searching import Searcher, SearchRequest, marks
-from searchsvc.searching.marks import Span
-from searchsvc.searching.query import Word, understand
+from searchsvc.searching.marks import Occurrences, Span, find_run, run_pattern
+from searchsvc.searching.query import Word, make_word, understand
 from searchsvc.searching.snippets import make_snippet
 from searchsvc.vietnamese import text
 
@@ -139,9 +139,11 @@ def test_twelve_common_words_search_the_body_a_few_times(monkeypatch: pytest.Mon
     calls = []
     real = marks._spans
 
-    def counting(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
+    def counting(
+        folded: str, view: str | None, words: tuple[Word, ...], found: Occurrences | None = None
+    ) -> list[Span]:
         calls.append(len(words))
-        return real(folded, view, words)
+        return real(folded, view, words, found)
 
     monkeypatch.setattr(marks, "_spans", counting)
     body = "Người dân của các phường và xã là một năm có được cho Việt Nam. " * 50
@@ -167,3 +169,80 @@ def test_runs_found_as_when_every_run_was_searched_in_hard_cases(body: str, type
     view = accented if len(accented) == len(normalized) else None
     [mark] = [m for m in understand(typed).marks() if m.parts and len(m.words) > 1]
     assert marks._run_spans(folded, view, mark.words) == _every_run(folded, view, mark.words)
+
+
+# The hand-rolled run finder against the regex it replaces, on generated text: letters that
+# fold alike, digits, every kind of separator the pattern treats specially (space, dash,
+# slash, underscore, newline, runs of up to four), and words that are prefixes of others.
+_ALPHABET = "aađo0 1 -/_\n.,ơ"
+_WORDS = ["a", "ao", "đo", "o", "a1", "ơ", "aa", "0"]
+
+
+@given(
+    st.text(alphabet=_ALPHABET, max_size=60),
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+)
+@settings(max_examples=3000, deadline=None)
+def test_find_run_finds_what_the_regex_finds(body: str, words: list[str]) -> None:
+    expected = [m.span() for m in run_pattern(words).finditer(body)]
+    assert find_run(body, words) == expected
+
+
+@given(st.text(max_size=40), st.lists(st.text(min_size=1, max_size=3), min_size=1, max_size=3))
+@settings(max_examples=2000, deadline=None)
+def test_find_run_matches_the_regex_on_any_text(body: str, words: list[str]) -> None:
+    expected = [m.span() for m in run_pattern(words).finditer(body)]
+    assert find_run(body, words) == expected
+
+
+def test_find_run_on_a_real_passage() -> None:
+    folded = text.fold("Quận Tây Hồ - Hà Nội; tây hồ/ha noi, tay  ho tay\nho tay_ho")
+    assert find_run(folded, ["tay", "ho"]) == [
+        m.span() for m in run_pattern(["tay", "ho"]).finditer(folded)
+    ]
+    assert len(find_run(folded, ["tay", "ho"])) == 3  # not across a newline nor an underscore
+
+
+_SYLLABLES = ["tây", "tay", "hồ", "ho", "hộ", "sơ", "thi", "đua", "a"]
+
+
+@given(
+    st.lists(st.sampled_from([*_SYLLABLES, " ", " ", "-", ", ", ". "]), max_size=40),
+    st.lists(st.sampled_from(_SYLLABLES), min_size=2, max_size=6),
+)
+@settings(max_examples=1500, deadline=None)
+def test_pruned_runs_are_every_run(pieces: list[str], typed: list[str]) -> None:
+    body = text.normalize("".join(pieces))
+    folded = text.fold(body)
+    view = text.accent_key(body)
+    words = tuple(make_word(w) for w in typed)
+    assert marks._run_spans(folded, view, words) == _every_run(folded, view, words)
+    assert marks._run_spans(folded, None, words) == _every_run(folded, None, words)
+
+
+@given(
+    st.text(alphabet=_ALPHABET, max_size=60),
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+    st.lists(st.sampled_from(_WORDS), max_size=3),
+)
+@settings(max_examples=3000, deadline=None)
+def test_runs_read_off_one_scan_are_find_runs(
+    body: str, words: list[str], others: list[str]
+) -> None:
+    # The scan looks for every word of the query; a run is any few of them.
+    assert Occurrences(body, words + others).run(words) == find_run(body, words)
+
+
+@given(
+    st.lists(st.sampled_from([*_SYLLABLES, " ", " ", "-", ", ", ". ", "_"]), max_size=40),
+    st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=6),
+)
+@settings(max_examples=1500, deadline=None)
+def test_spans_from_one_scan_are_the_spans(pieces: list[str], typed: list[str]) -> None:
+    body = text.normalize("".join(pieces))
+    folded = text.fold(body)
+    view = text.accent_key(body)
+    words = tuple(make_word(w) for w in typed)
+    found = Occurrences(folded, [w.folded for w in words])
+    assert marks._run_spans(folded, view, words, found) == _every_run(folded, view, words)
+    assert marks._spans(folded, view, words, found) == marks._spans(folded, view, words)

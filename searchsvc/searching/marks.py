@@ -10,10 +10,9 @@ the body has the words with exactly those accents, only those are marked (`Tây 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from functools import lru_cache
-from itertools import pairwise
 
 from searchsvc.searching.query import Mark, Word
 from searchsvc.vietnamese import dates, text
@@ -21,21 +20,24 @@ from searchsvc.vietnamese import dates, text
 Span = tuple[int, int, str]
 _SEPARATOR = r"[^\w\n]{1,3}"  # between two words of a run: a space, a dash, a slash...
 _TOKEN = re.compile(r"[^\W_]+")
-_GAP = re.compile(_SEPARATOR)
 
 
 def find_spans(body: str, folded: str, marks: Iterable[Mark], limit: int) -> list[Span]:
     """Return non-overlapping (start, end, key) spans to mark in a normalized body."""
-    accented = text.accent_key(body)
-    view = accented if len(accented) == len(body) else None
+    marks = list(marks)
+    view = None
+    if any(w.accent for mark in marks for w in mark.words):  # only typed accents look at it
+        accented = text.accent_key(body)
+        view = accented if len(accented) == len(body) else None
     spans: list[Span] = []
+    found = Occurrences(folded, [w.folded for mark in marks for w in mark.words])
     for mark in marks:
         if mark.day is not None:
             spans += _day_spans(body, mark)
         elif mark.parts and len(mark.words) > 1:
-            spans += _run_spans(folded, view, mark.words)
+            spans += _run_spans(folded, view, mark.words, found)
         elif mark.words:
-            spans += _spans(folded, view, mark.words)
+            spans += _spans(folded, view, mark.words, found)
     return _apart(spans)[:limit]
 
 
@@ -45,138 +47,161 @@ def _day_spans(body: str, mark: Mark) -> list[Span]:
     return [(m.start, m.end, "date") for m in found if m.kind == "day" and m.first == mark.day]
 
 
-def _run_spans(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
-    """Return the spans of the longest runs of words found together, lone words last."""
-    found = _standing_runs(folded, view, words)
+def _run_spans(
+    folded: str,
+    view: str | None,
+    words: tuple[Word, ...],
+    found: Occurrences | None = None,
+) -> list[Span]:
+    """Return the spans of the longest runs of words found together, lone words last.
+
+    A run stands somewhere only if each pair of its neighbouring words does, so the pairs
+    are looked for first and no longer run is looked for across a pair that never stands.
+    """
     covered = [False] * len(words)
     spans: list[Span] = []
+    pairs = [_spans(folded, view, words[i : i + 2], found) for i in range(len(words) - 1)]
     for size in range(len(words), 0, -1):
         for i in range(len(words) - size + 1):
-            if all(covered[i : i + size]) or not found.get((i, size)):
+            if all(covered[i : i + size]) or not all(pairs[i : i + size - 1]):
                 continue
-            spans += found[(i, size)]
-            covered[i : i + size] = [True] * size
+            run = pairs[i] if size == 2 else _spans(folded, view, words[i : i + size], found)
+            if run:
+                spans += run
+                covered[i : i + size] = [True] * size
     return spans
 
 
-def _standing_runs(
-    folded: str, view: str | None, words: tuple[Word, ...]
-) -> dict[tuple[int, int], list[Span]]:
-    """Return the spans of every run (start, size) of words that stands together somewhere."""
-    if all(_TOKEN.fullmatch(w.folded) for w in words):
-        return _chained_runs(folded, view, words, _occurrences(folded, words))
-    found: dict[tuple[int, int], list[Span]] = {}
-    for size in range(1, len(words) + 1):  # a run stands together only where its parts do
-        for i in range(len(words) - size + 1):
-            if size == 1 or (found.get((i, size - 1)) and found.get((i + 1, size - 1))):
-                found[(i, size)] = _spans(folded, view, words[i : i + size])
-    return found
-
-
-def _occurrences(folded: str, words: tuple[Word, ...]) -> list[tuple[int, int, str]]:
-    """Return every place a body holds one of the words, as a whole word, in text order."""
-    pattern = _any_word(tuple(sorted({w.folded for w in words}, key=len, reverse=True)))
-    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(folded)]
-
-
-@lru_cache(maxsize=256)
-def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Return a pattern finding any of the words standing alone."""
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(map(re.escape, words))})(?![^\W_])")
-
-
-def _chained_runs(
-    folded: str, view: str | None, words: tuple[Word, ...], places: list[tuple[int, int, str]]
-) -> dict[tuple[int, int], list[Span]]:
-    """Return each run's spans from the words' places: neighbours joined by a separator.
-
-    The same spans as searching the body for each run's pattern (`_spans`), in one pass. A
-    run of distinct words never overlaps itself, so its places are those of the run one word
-    shorter that the next word extends; a run repeating a word is chained leftmost first.
-    Equal runs (a query repeating its words) are worked out once.
-    """
-    joined = [_GAP.fullmatch(folded, a[1], b[0]) is not None for a, b in pairwise(places)]
-    at: dict[str, list[int]] = {}
-    for k, place in enumerate(places):
-        at.setdefault(place[2], []).append(k)
-    starts: dict[tuple[Word, ...], list[int]] = {}
-    done: dict[tuple[Word, ...], list[Span]] = {}
-    found: dict[tuple[int, int], list[Span]] = {}
-    for size in range(1, len(words) + 1):
-        for i in range(len(words) - size + 1):
-            run = words[i : i + size]
-            if run in done:
-                pass
-            elif size > 1 and not done[run[:-1]]:
-                done[run], starts[run] = [], []  # the shorter run never stands, nor this
-            else:
-                done[run] = _run_places(places, joined, at, starts, run, view)
-            found[(i, size)] = done[run]
-    return found
-
-
-def _run_places(
-    places: list[tuple[int, int, str]],
-    joined: list[bool],
-    at: dict[str, list[int]],
-    starts: dict[tuple[Word, ...], list[int]],
-    run: tuple[Word, ...],
+def _spans(
+    folded: str,
     view: str | None,
+    words: tuple[Word, ...],
+    occurrences: Occurrences | None = None,
 ) -> list[Span]:
-    """Return a run's spans, from the places of the run one word shorter when it has them."""
-    texts = [w.folded for w in run]
-    first = at.get(texts[0], [])
-    if len(set(texts)) < len(texts):
-        spans = _chain(places, joined, first, texts)
-    else:
-        ks = first if len(run) == 1 else _extend(places, joined, starts[run[:-1]], texts)
-        starts[run] = ks
-        spans = [(places[k][0], places[k + len(run) - 1][1], " ".join(texts)) for k in ks]
-    if view is not None and spans and any(w.accent for w in run):
-        spans = [s for s in spans if _exact(view[s[0] : s[1]], run)] or spans
-    return spans
-
-
-def _extend(
-    places: list[tuple[int, int, str]], joined: list[bool], starts: list[int], texts: list[str]
-) -> list[int]:
-    """Return the starts of a shorter run that the run's last word follows, joined."""
-    last, n = len(texts) - 1, len(places)
-    return [
-        k
-        for k in starts
-        if k + last < n and joined[k + last - 1] and places[k + last][2] == texts[last]
-    ]
-
-
-def _chain(
-    places: list[tuple[int, int, str]], joined: list[bool], first: list[int], texts: list[str]
-) -> list[Span]:
-    """Return where the run's words follow one another, leftmost first, never overlapping."""
-    spans: list[Span] = []
-    size, free = len(texts), 0
-    for k in first:
-        if k < free or k + size > len(places):
-            continue
-        if all(places[k + j][2] == texts[j] for j in range(1, size)) and all(
-            joined[k : k + size - 1]
-        ):
-            spans.append((places[k][0], places[k + size - 1][1], " ".join(texts)))
-            free = k + size
-    return spans
-
-
-def _spans(folded: str, view: str | None, words: tuple[Word, ...]) -> list[Span]:
     """Return where the words stand together, only exact-accent places when there are any."""
-    pattern = _SEPARATOR.join(re.escape(w.folded) for w in words)
-    key = " ".join(w.folded for w in words)
-    found = [
-        (m.start(), m.end(), key) for m in re.finditer(rf"(?<![^\W_]){pattern}(?![^\W_])", folded)
-    ]
+    folded_words = [w.folded for w in words]
+    key = " ".join(folded_words)
+    places = occurrences.run(folded_words) if occurrences is not None else None
+    if places is None:
+        places = find_run(folded, folded_words)
+    found = [(s, e, key) for s, e in places]
     if view is None or not any(w.accent for w in words):
         return found
     exact = [s for s in found if _exact(view[s[0] : s[1]], words)]
     return exact or found
+
+
+def find_run(folded: str, words: list[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) of each place the words stand together as whole words.
+
+    The places `run_pattern(words)` finds with `finditer`, left to right and apart: the
+    first word is looked for by C-speed substring search and the rest checked in place,
+    which costs no regex compilation and no scan of every position. Words that are not
+    single tokens go through the pattern itself.
+    """
+    if not words or not all(_TOKEN.fullmatch(w) for w in words):
+        return [m.span() for m in run_pattern(words).finditer(folded)] if words else []
+    out: list[tuple[int, int]] = []
+    first, size = words[0], len(folded)
+    at = folded.find(first)
+    while at != -1:
+        end = _run_end(folded, size, at, first, words)
+        if end < 0:
+            at = folded.find(first, at + 1)
+        else:
+            out.append((at, end))
+            at = folded.find(first, end)
+    return out
+
+
+def _run_end(folded: str, size: int, at: int, first: str, words: list[str]) -> int:
+    """Return the end of the run of words starting at `at`, or -1 where it does not stand."""
+    if at and folded[at - 1].isalnum():  # `[^\W_]` is str.isalnum()
+        return -1
+    end = at + len(first)
+    for word in words[1:]:
+        gap = end
+        while gap < size and gap - end < 4 and not _in_word(folded[gap]) and folded[gap] != "\n":
+            gap += 1
+        if not 1 <= gap - end <= 3 or not folded.startswith(word, gap):
+            return -1
+        end = gap + len(word)
+    if end < size and folded[end].isalnum():
+        return -1
+    return end
+
+
+class Occurrences:
+    """Where the query's words stand as whole words in one folded body, found in one scan.
+
+    Runs are then read off the list of occurrences: neighbours whose gap is a separator.
+    """
+
+    def __init__(self, folded: str, words: list[str]) -> None:
+        self.folded = folded
+        self.words = {w for w in words if _TOKEN.fullmatch(w)}
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.texts: list[str] = []
+        self.at: dict[str, list[int]] = {}
+        if self.words:
+            for m in _any_word(tuple(sorted(self.words))).finditer(folded):
+                start, end = m.span()
+                word = folded[start:end]
+                self.at.setdefault(word, []).append(len(self.texts))
+                self.starts.append(start)
+                self.ends.append(end)
+                self.texts.append(word)
+
+    def run(self, words: list[str]) -> list[tuple[int, int]] | None:
+        """Return what `find_run` returns for these words; None for words not scanned for."""
+        if not words or not self.words.issuperset(words):
+            return None
+        out: list[tuple[int, int]] = []
+        size, free = len(words), 0
+        for i in self.at.get(words[0], []):
+            if i < free or not self._stands(i, words):
+                continue
+            out.append((self.starts[i], self.ends[i + size - 1]))
+            free = i + size
+        return out
+
+    def _stands(self, i: int, words: list[str]) -> bool:
+        """Return whether the words stand together from the i-th occurrence on."""
+        if i + len(words) > len(self.texts):
+            return False
+        for k in range(1, len(words)):
+            j = i + k
+            if self.texts[j] != words[k] or not _separator(
+                self.folded, self.ends[j - 1], self.starts[j]
+            ):
+                return False
+        return True
+
+
+@functools.lru_cache(maxsize=256)
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Return the regex of any of the words as a whole word (longest first)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+
+
+def _separator(folded: str, start: int, end: int) -> bool:
+    """Return whether folded[start:end] may separate two words of a run (`_SEPARATOR`)."""
+    if not 1 <= end - start <= 3:
+        return False
+    return not any(_in_word(c) or c == "\n" for c in folded[start:end])
+
+
+def _in_word(char: str) -> bool:
+    """Return whether a character is one regex `\\w` matches."""
+    return char.isalnum() or char == "_"
+
+
+def run_pattern(words: list[str]) -> re.Pattern[str]:
+    """Return the regex of the words standing together as whole words (`find_run`'s oracle)."""
+    pattern = _SEPARATOR.join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![^\W_]){pattern}(?![^\W_])")
 
 
 def _exact(accented: str, words: tuple[Word, ...]) -> bool:
