@@ -208,8 +208,9 @@ def load_table(load: dict) -> None:
 def memory_table(memory: dict) -> None:
     """Print VmHWM and VmRSS (private and file-backed parts) of both servers' processes.
 
-    Mapped sidecar pages a worker touched count in its RSS as file pages (RssFile): the
-    page cache, shared by every worker and reclaimable; RssAnon is the worker's own memory.
+    Mapped file pages a worker touched count in its RSS as file pages (RssFile): the page
+    cache, shared by every worker and reclaimable; RssAnon is the worker's own memory. Sidecars
+    are read with pread, not mapped, so RssFile is mostly the interpreter's libraries.
     """
     rows = []
     for name, procs in memory.items():

@@ -1,4 +1,4 @@
-"""The read-optimized sidecar of one Whoosh segment: flat arrays in one memory-mapped file.
+"""The read-optimized sidecar of one Whoosh segment: flat arrays in one file.
 
 Whoosh stays the source of truth; each segment gets a `<segment id>.srd` file beside its own
 files, derived from it when a generation is built or updated (Whoosh's `clean_files` removes
@@ -9,19 +9,26 @@ it with the segment). It holds, generically over the schema:
 - the length of every scorable field per document (Whoosh's own length byte, decoded);
 - every column (integers as int64, anything else as UTF-8 strings);
 - the stored fields of every document (pickled, body aside) and the bodies as UTF-8.
-Reading it costs no decoding: postings are views of the mapped file, so a generation opens in
-milliseconds and its pages are shared by every worker that maps it.
+Reading it costs no decoding, so a generation opens in milliseconds. An open sidecar keeps
+its file descriptor and copies out just what a request needs with `os.pread`: one block of a
+term table (found through every 64th key, kept in memory), a term's postings, a document's
+stored fields or body. The page cache still shares the file between workers, but nothing of it
+is mapped into a worker: with the file memory-mapped, every page any query had touched (with
+the neighbours a page fault brings in) stayed in the worker's resident memory, up to the size
+of the whole file.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
-import mmap
 import os
 import pickle
 import struct
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -39,6 +46,12 @@ _MAGIC = b"SSRD\x00\x01\r\n"
 _HEAD = struct.Struct("<8sQ")  # magic, offset of the JSON table of contents
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_W = np.zeros(0, dtype=np.uint8)
+BLOCK = 64  # keys of a term table per entry of its in-memory sparse index
+SCAN_BYTES = 1 << 16  # terms sharing a key are read at once up to this many bytes
+_NATIVE_U64 = np.dtype("=u8")
+_NATIVE_I64 = np.dtype("=i8")
+_PAIR = struct.Struct("=qq")
+_TABLE_PARTS = ("key", "term:off", "poff")
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -285,16 +298,59 @@ def write_file(reader: IndexReader, path: Path) -> None:
     os.replace(tmp, path)
 
 
-class Sidecar:
-    """The arrays of one segment's sidecar, read from a mapped file or a buffer."""
+def _read_exactly(fd: int, view: memoryview, offset: int) -> None:
+    """Fill a writable byte view from a file at an offset; raise SidecarError when it ends."""
+    done = 0
+    while done < len(view):
+        got = os.preadv(fd, [view[done:]], offset + done)
+        if got <= 0:
+            raise SidecarError(f"sidecar file ends before byte {offset + len(view)}")
+        done += got
 
-    def __init__(self, buffer: Any, name: str = "sidecar") -> None:
-        self.buffer = buffer
-        magic, at = _HEAD.unpack_from(buffer, 0)
+
+@dataclass(frozen=True)
+class _Table:
+    """Where one field's term table lies in a sidecar file, and its sparse key index."""
+
+    sparse: list[int]  # every BLOCK-th key
+    count: int
+    keys_at: int
+    off_at: int  # of the term offsets
+    poff_at: int  # of the posting offsets
+    native: bool  # keys and offsets in this machine's byte order: read without numpy
+
+
+def _first_if_short(lo: int, length: int, term: bytes) -> int:
+    """Return lo when the first term sharing a short term's key (of that length) is it, or -1.
+
+    Terms sharing a key of at most 8 bytes are it padded with NULs or longer: in byte order
+    the term itself, if stored, is the first of them.
+    """
+    return lo if length == len(term) else -1
+
+
+def _tail(fd: int, at: int) -> bytes:
+    """Return the bytes of a file from an offset to its end."""
+    size = os.fstat(fd).st_size
+    if not 0 <= at <= size:
+        raise ValueError(f"table of contents at {at}, beyond the end ({size})")
+    return os.pread(fd, size - at, at)
+
+
+class Sidecar:
+    """The arrays of one segment's sidecar, read from its file with pread, or from a buffer."""
+
+    def __init__(self, buffer: Any, name: str = "sidecar", fd: int | None = None) -> None:
+        """Read the table of contents from the buffer, or from the file when fd is given."""
+        self.buffer = buffer  # None with a file: then every read is a pread
+        self.fd = fd
+        head = bytes(buffer[: _HEAD.size]) if fd is None else os.pread(fd, _HEAD.size, 0)
+        magic, at = _HEAD.unpack(head)
         if magic != _MAGIC:
             raise SidecarError(f"{name} is not a searchsvc sidecar of format {FORMAT}")
         try:
-            meta = json.loads(bytes(buffer[at:]).decode("utf-8"))
+            toc = bytes(buffer[at:]) if fd is None else _tail(fd, at)
+            meta = json.loads(toc.decode("utf-8"))
         except ValueError as exc:
             raise SidecarError(f"{name}: damaged table of contents") from exc
         if meta.get("format") != FORMAT:
@@ -304,6 +360,8 @@ class Sidecar:
         self.fields = set(meta["fields"])
         self.columns: dict[str, str] = dict(meta["columns"])
         self._arrays: dict[str, Any] = {}
+        self._layout = {k: (np.dtype(d), int(o), int(n)) for k, (d, o, n) in meta["arrays"].items()}
+        self._tables: dict[str, _Table] = {}
 
     def array(self, name: str) -> Any:
         """Return one named array (a read-only view of the buffer)."""
@@ -314,115 +372,216 @@ class Sidecar:
             self._arrays[name] = found
         return found
 
-    def _string(self, name: str, i: int) -> bytes:
-        """Return the i-th byte string of a blob."""
-        off = self.array(f"{name}:off")
-        raw: bytes = self.array(f"{name}:bin")[int(off[i]) : int(off[i + 1])].tobytes()
+    def _pread(self, at: int, size: int) -> bytes:
+        """Return size bytes of the file from an offset; raise SidecarError when it ends."""
+        assert self.fd is not None
+        raw = os.pread(self.fd, size, at)
+        while len(raw) < size:
+            more = os.pread(self.fd, size - len(raw), at + len(raw))
+            if not more:
+                raise SidecarError(f"sidecar file ends before byte {at + size}")
+            raw += more
         return raw
+
+    def read_into(self, name: str, start: int, out: Any) -> None:
+        """Copy elements of a named array from index start on into out (same dtype, contiguous)."""
+        if self.fd is None:
+            out[...] = self.array(name)[start : start + len(out)]
+            return
+        dtype, offset, _ = self._layout[name]
+        _read_exactly(self.fd, memoryview(out).cast("B"), offset + start * dtype.itemsize)
+
+    def read(self, name: str, start: int = 0, stop: int | None = None) -> Any:
+        """Return elements start..stop of a named array (all by default): a view, or a copy read."""
+        dtype, offset, count = self._layout[name]
+        stop = count if stop is None else stop
+        if self.fd is None:
+            return self.array(name)[start:stop]
+        size = max(0, stop - start) * dtype.itemsize
+        return np.frombuffer(self._pread(offset + start * dtype.itemsize, size), dtype=dtype)
+
+    def _pair(self, name: str, i: int) -> tuple[int, int]:
+        """Return elements i and i + 1 of a named integer array."""
+        dtype, offset, _ = self._layout[name]
+        if self.fd is not None and dtype == _NATIVE_I64:
+            a, b = _PAIR.unpack(self._pread(offset + 8 * i, 16))
+        else:
+            a, b = self.read(name, i, i + 2).tolist()
+        return int(a), int(b)
+
+    def _bytes(self, name: str, start: int, stop: int) -> bytes:
+        """Return bytes start..stop of a named byte blob."""
+        if self.fd is None:
+            raw: bytes = self.array(name)[start:stop].tobytes()
+            return raw
+        return self._pread(self._layout[name][1] + start, stop - start)
+
+    def _record(self, name: str, i: int) -> bytes:
+        """Return the i-th byte string of a blob."""
+        return self._bytes(f"{name}:bin", *self._pair(f"{name}:off", i))
 
     def strings(self, name: str) -> list[str]:
         """Return every string of a blob, decoded."""
-        off = self.array(f"{name}:off").tolist()
-        blob = self.array(f"{name}:bin").tobytes()
+        off = self.read(f"{name}:off").tolist()
+        blob = self._bytes(f"{name}:bin", 0, int(off[-1])) if off else b""
         return [blob[a:b].decode("utf-8", "replace") for a, b in itertools.pairwise(off)]
+
+    def _table(self, fieldname: str) -> _Table:
+        """Return where a field's term table lies, with its sparse key index (read once)."""
+        found = self._tables.get(fieldname)
+        if found is None:
+            keys, off, poff = (self._layout[f"t:{fieldname}:{part}"] for part in _TABLE_PARTS)
+            found = _Table(
+                self.read(f"t:{fieldname}:key")[::BLOCK].tolist(),
+                keys[2],
+                keys[1],
+                off[1],
+                poff[1],
+                (keys[0], off[0], poff[0]) == (_NATIVE_U64, _NATIVE_I64, _NATIVE_I64),
+            )
+            self._tables[fieldname] = found
+        return found
+
+    def load_key_index(self) -> None:
+        """Read the sparse key index of every field now rather than at first lookup."""
+        if self.fd is not None:
+            for fieldname in self.fields:
+                self._table(fieldname)
 
     def term_index(self, fieldname: str, term: bytes) -> int:
         """Return the position of a term in its field's table, or -1."""
         if fieldname not in self.fields:
             return -1
-        keys = self.array(f"t:{fieldname}:key")
+        if self.fd is None:
+            return self._buffer_index(fieldname, term)
+        table = self._table(fieldname)
+        if not table.native:
+            return self._buffer_index(fieldname, term, self.read(f"t:{fieldname}:key"))
+        key = int.from_bytes(term[:8].ljust(8, b"\0"), "big")
+        j = bisect.bisect_left(table.sparse, key)  # the first key >= key: block j - 1, or j
+        start = (j - 1) * BLOCK if j else 0
+        stop = min(table.count, j * BLOCK + 1)
+        keys = memoryview(self._pread(table.keys_at + 8 * start, 8 * (stop - start))).cast("Q")
+        at = bisect.bisect_left(keys, key)
+        if at == len(keys) or keys[at] != key:
+            return -1
+        lo = start + at
+        if len(term) <= 8:
+            a, b = _PAIR.unpack(self._pread(table.off_at + 8 * lo, 16))
+            return _first_if_short(lo, b - a, term)
+        # Every key from the next sparse entry above key on is greater than key.
+        hi = min(table.count, bisect.bisect_right(table.sparse, key) * BLOCK)
+        return self._scan(fieldname, term, lo, hi)
+
+    def _buffer_index(self, fieldname: str, term: bytes, keys: Any = None) -> int:
+        """Return the position of a term in its field's table, keys searched in memory."""
+        keys = self.array(f"t:{fieldname}:key") if keys is None else keys
         key = _key(term)
         lo = int(keys.searchsorted(key))
         if lo == len(keys) or keys[lo] != key:
             return -1
         if len(term) <= 8:
-            # Terms sharing a key of at most 8 bytes are it padded with NULs or longer:
-            # in byte order the term itself, if stored, is the first of them.
-            off = self.array(f"t:{fieldname}:term:off")
-            return lo if int(off[lo + 1] - off[lo]) == len(term) else -1
-        return self._scan(fieldname, term, lo)
+            a, b = self._pair(f"t:{fieldname}:term:off", lo)
+            return _first_if_short(lo, b - a, term)
+        return self._scan(fieldname, term, lo, int(keys.searchsorted(key, "right")))
 
-    def _scan(self, fieldname: str, term: bytes, lo: int) -> int:
-        """Binary-search the terms sharing term's 8-byte key, from lo on."""
-        keys = self.array(f"t:{fieldname}:key")
-        hi = int(keys.searchsorted(keys[lo], "right"))
+    def _scan(self, fieldname: str, term: bytes, lo: int, hi: int) -> int:
+        """Binary-search terms lo..hi (every one from hi on is greater) for a term."""
         name = f"t:{fieldname}:term"
+        off = self.read(f"{name}:off", lo, hi + 1).tolist()
+        first, last = off[0], off[-1]
+        blob = self._bytes(f"{name}:bin", first, last) if last - first <= SCAN_BYTES else None
+        base = lo
         while lo < hi:  # terms sharing the 8-byte prefix, in byte order
             mid = (lo + hi) // 2
-            here = self._string(name, mid)
+            a, b = off[mid - base], off[mid + 1 - base]
+            here = (
+                blob[a - first : b - first]
+                if blob is not None
+                else self._bytes(f"{name}:bin", a, b)
+            )
             if here == term:
                 return mid
             lo, hi = (mid + 1, hi) if here < term else (lo, mid)
         return -1
 
-    def postings(self, fieldname: str, term: bytes) -> tuple[Any, Any]:
-        """Return (segment docnums, weights) of a term: views, empty when it is absent."""
+    def span(self, fieldname: str, term: bytes) -> tuple[int, int]:
+        """Return where a term's postings lie in its field's arrays (empty when absent)."""
         i = self.term_index(fieldname, term)
         if i < 0:
+            return 0, 0
+        table = self._tables.get(fieldname)
+        if table is not None and table.native:
+            a, b = _PAIR.unpack(self._pread(table.poff_at + 8 * i, 16))
+            return int(a), int(b)
+        return self._pair(f"t:{fieldname}:poff", i)
+
+    def postings(self, fieldname: str, term: bytes) -> tuple[Any, Any]:
+        """Return (segment docnums, weights) of a term, empty when it is absent."""
+        a, b = self.span(fieldname, term)
+        if a == b:
             return _EMPTY_IDS, _EMPTY_W
-        poff = self.array(f"t:{fieldname}:poff")
-        a, b = int(poff[i]), int(poff[i + 1])
-        return self.array(f"t:{fieldname}:ids")[a:b], self.array(f"t:{fieldname}:w")[a:b]
+        return self.read(f"t:{fieldname}:ids", a, b), self.read(f"t:{fieldname}:w", a, b)
 
     def doc_frequency(self, fieldname: str, term: bytes) -> int:
         """Return how many documents of the segment (deleted ones too) hold a term."""
-        i = self.term_index(fieldname, term)
-        if i < 0:
-            return 0
-        poff = self.array(f"t:{fieldname}:poff")
-        return int(poff[i + 1] - poff[i])
+        a, b = self.span(fieldname, term)
+        return b - a
 
     def terms(self, fieldname: str) -> tuple[list[str], Any]:
         """Return a field's terms (decoded) and their document frequencies."""
         if fieldname not in self.fields:
             return [], np.zeros(0, dtype=np.int64)
-        return self.strings(f"t:{fieldname}:term"), np.diff(self.array(f"t:{fieldname}:poff"))
+        return self.strings(f"t:{fieldname}:term"), np.diff(self.read(f"t:{fieldname}:poff"))
 
     def lengths(self, fieldname: str) -> Any:
         """Return a scorable field's length per document as float32."""
         if f"len:{fieldname}" not in self.meta["arrays"]:
             return np.zeros(self.doccount, dtype=np.float32)
-        return self.array(f"len:{fieldname}")
+        return self.read(f"len:{fieldname}")
 
     def column(self, name: str) -> Any:
         """Return a column: int64 values, or a list of strings; None when absent."""
         kind = self.columns.get(name)
         if kind is None:
             return None
-        return self.array(f"col:{name}") if kind == "int" else self.strings(f"col:{name}")
+        return self.read(f"col:{name}") if kind == "int" else self.strings(f"col:{name}")
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """Return the stored fields of a document, body included."""
-        fields: dict[str, Any] = pickle.loads(self._string("stored", docnum))
+        fields = self.stored_without_body(docnum)
         fields["body"] = self.body(docnum)
         return fields
 
     def stored_without_body(self, docnum: int) -> dict[str, Any]:
         """Return the stored fields of a document except the body."""
-        fields: dict[str, Any] = pickle.loads(self._string("stored", docnum))
+        fields: dict[str, Any] = pickle.loads(self._record("stored", docnum))
         return fields
 
     def body(self, docnum: int, max_bytes: int | None = None) -> str:
         """Return the stored body of a document (its first max_bytes, cut at a character)."""
-        off = self.array("body:off")
-        a, b = int(off[docnum]), int(off[docnum + 1])
+        a, b = self._pair("body:off", docnum)
         if max_bytes is not None:
             b = min(b, a + max_bytes)
-        raw: bytes = self.array("body:bin")[a:b].tobytes()
-        return raw.decode("utf-8", "ignore")
+        return self._bytes("body:bin", a, b).decode("utf-8", "ignore")
 
 
 def open_file(path: Path) -> Sidecar:
-    """Map a sidecar file read-only; raise SidecarError when it cannot be used."""
+    """Open a sidecar file read-only; raise SidecarError when it cannot be used.
+
+    The descriptor stays open for `pread` until the sidecar is garbage-collected.
+    """
     try:
-        with open(path, "rb") as f:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
-        raise SidecarError(f"cannot map {path}: {exc}") from exc
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise SidecarError(f"cannot open {path}: {exc}") from exc
     try:
-        return Sidecar(mapped, str(path))
-    except (SidecarError, struct.error, KeyError, TypeError) as exc:
+        side = Sidecar(None, str(path), fd)
+    except (OSError, ValueError, SidecarError, struct.error, KeyError, TypeError) as exc:
+        os.close(fd)
         raise SidecarError(f"{path}: {exc}") from exc
+    weakref.finalize(side, os.close, fd)
+    return side
 
 
 def derive(reader: IndexReader) -> Sidecar:

@@ -1,7 +1,7 @@
 """One opened index generation: per-document arrays, postings and stored fields from sidecars.
 
-Every segment's read-optimized sidecar (sidecar.py) is memory-mapped: postings are views of
-the mapped files, per-document arrays are joined once at open. Loaded once per generation and
+Every segment's read-optimized sidecar (sidecar.py) is opened once: postings are read from
+each into joined arrays, per-document arrays are joined once at open. Loaded once per generation and
 shared by every request until the next switch; never mutated after `open_snapshot()` returns
 except for its bounded cache of prepared bodies and the memo of values derived once per
 generation. A segment without a sidecar (an index written by an older version) gets one
@@ -174,30 +174,19 @@ class Snapshot:
     def postings(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return global docnums (int32) and weights (float32) of a term in a field.
 
-        Read-only views of the mapped sidecar where nothing needs joining or converting;
-        joined lists are kept in a bounded cache.
+        Read from every segment's sidecar straight into one joined pair of read-only arrays;
+        kept in a bounded cache.
         """
         key = (fieldname, term)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        tbytes = term.encode("utf-8")
-        id_parts: list[Any] = []
-        w_parts: list[Any] = []
-        for side, offset in zip(self.sidecars, self.offsets.tolist(), strict=True):
-            ids, ws = side.postings(fieldname, tbytes)
-            if len(ids):
-                id_parts.append(ids + np.int32(offset) if offset else ids)
-                w_parts.append(ws)
-        if not id_parts:
-            return _EMPTY_IDS, _EMPTY_W
-        ids = id_parts[0] if len(id_parts) == 1 else np.concatenate(id_parts)
-        weights = (w_parts[0] if len(w_parts) == 1 else np.concatenate(w_parts)).astype(
-            np.float32, copy=False
-        )
-        if self.deletions:  # sidecars list deleted documents too
+        ids, weights = self.postings_with_deleted(fieldname, term)
+        if self.deletions and len(ids):  # sidecars list deleted documents too
             keep = self.live[ids]
             ids, weights = ids[keep], weights[keep]
+        ids.flags.writeable = False
+        weights.flags.writeable = False
         self.cache.put(key, (ids, weights))
         return ids, weights
 
@@ -241,18 +230,29 @@ class Snapshot:
         ids, _ = self.postings_with_deleted("id", article_id)
         return [int(d) for d in ids]
 
-    def postings_with_deleted(self, fieldname: str, term: str) -> tuple[Any, Any]:
-        """Return the postings of a term, deleted documents included."""
+    def postings_with_deleted(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
+        """Return the postings of a term, deleted documents included (new arrays)."""
         tbytes = term.encode("utf-8")
-        parts = [
-            (side.postings(fieldname, tbytes), offset)
+        spans = [
+            (side, offset, *side.span(fieldname, tbytes))
             for side, offset in zip(self.sidecars, self.offsets.tolist(), strict=True)
         ]
-        ids = [p[0] + offset for p, offset in parts if len(p[0])]
-        ws = [p[1] for p, _ in parts if len(p[0])]
-        if not ids:
+        total = sum(b - a for _, _, a, b in spans)
+        if not total:
             return _EMPTY_IDS, _EMPTY_W
-        return np.concatenate(ids), np.concatenate(ws).astype(np.float32)
+        ids = np.empty(total, dtype=np.int32)
+        weights = np.empty(total, dtype=np.float32)
+        at = 0
+        for side, offset, a, b in spans:
+            if a == b:
+                continue
+            part = ids[at : at + b - a]
+            side.read_into(f"t:{fieldname}:ids", a, part)
+            if offset:
+                part += np.int32(offset)
+            weights[at : at + b - a] = side.read(f"t:{fieldname}:w", a, b)
+            at += b - a
+        return ids, weights
 
     def column(self, name: str) -> Any:
         """Return a column over every document: int64 array or list of strings; None if absent."""
@@ -308,7 +308,8 @@ def _sidecar_of(path: Path, reader: IndexReader) -> Sidecar:
     if found is not None and found.exists():
         try:
             side = sidecar.open_file(found)
-        except sidecar.SidecarError:
+            side.load_key_index()  # at open, so that no first query pays for it
+        except (sidecar.SidecarError, OSError):
             side = None  # damaged: Whoosh, the source of truth, gives it again
         if side is not None and side.doccount == reader.doc_count_all():
             return side

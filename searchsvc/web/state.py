@@ -51,7 +51,7 @@ class Core:
     def matches(self, request: SearchRequest, limit: int | None = None) -> Matches:
         """Return every match of a search (scored under the lock; hits read as streamed).
 
-        The hits come from the generation's memory-mapped sidecars, which any thread may read.
+        The hits come from the generation's sidecars (read with pread), which any thread may read.
         """
         with self._lock:
             return self._searcher.matches(request, limit)
