@@ -80,6 +80,30 @@ def test_every_setting_is_documented() -> None:
         assert f"SEARCHSVC_{field.name.upper()}" in README, field.name
 
 
+def test_configuration_table_gives_the_real_defaults() -> None:
+    """Each default in README's configuration table, read as the service reads it, is the
+    default in config.py (the query budget's figure is set from measurement, RELIABILITY.md)."""
+    from dataclasses import fields
+
+    from searchsvc.config import Settings
+
+    table = dict(re.findall(r"^\| `SEARCHSVC_([A-Z_]+)` \| `?([^|`]*?)`? \|", README, re.M))
+    defaults = Settings()
+    for field in fields(Settings):
+        if field.name == "extra":
+            continue
+        written = table[field.name.upper()]
+        default = getattr(defaults, field.name)
+        if written == "empty":
+            assert not default, field.name
+            continue
+        read = Settings.from_env({f"SEARCHSVC_{field.name.upper()}": written})
+        assert getattr(read, field.name) == default, (field.name, written, default)
+    reliability = (ROOT / "RELIABILITY.md").read_text(encoding="utf-8")
+    budget = f"(`SEARCHSVC_QUERY_BUDGET_MS`, {defaults.query_budget_ms:,} ms;"
+    assert budget in " ".join(reliability.split()), budget
+
+
 def _blocks(language: str) -> list[str]:
     """Return the README's fenced code blocks of one language, in order."""
     return re.findall(rf"^```{language}\n(.*?)^```", README, re.S | re.M)
