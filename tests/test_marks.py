@@ -233,6 +233,28 @@ def test_runs_read_off_one_scan_are_find_runs(
     assert Occurrences(body, words + others).run(words) == find_run(body, words)
 
 
+def _one_scan(folded: str, words: list[str]) -> list[tuple[int, int, str]]:
+    """Return every whole word of words in a text, by one regex scan for any of them."""
+    tokens = sorted({w for w in words if re.fullmatch(r"[^\W_]+", w)}, key=len, reverse=True)
+    if not tokens:
+        return []
+    alternatives = "|".join(re.escape(w) for w in tokens)
+    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(folded)]
+
+
+@given(
+    st.one_of(st.text(alphabet=_ALPHABET + "ᾼ가_²", max_size=80), st.text(max_size=40)),
+    st.lists(st.one_of(st.sampled_from(_WORDS), st.text(min_size=1, max_size=2)), max_size=5),
+)
+@settings(max_examples=3000, deadline=None)
+def test_occurrences_are_what_one_scan_for_any_word_finds(body: str, words: list[str]) -> None:
+    found = Occurrences(body, words)
+    assert list(zip(found.starts, found.ends, found.texts, strict=True)) == _one_scan(body, words)
+    for word, places in found.at.items():
+        assert [found.texts[i] for i in places] == [word] * len(places)
+
+
 @given(
     st.lists(st.sampled_from([*_SYLLABLES, " ", " ", "-", ", ", ". ", "_"]), max_size=40),
     st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=6),

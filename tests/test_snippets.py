@@ -1,13 +1,15 @@
-"""The one-pass snippet window finder picks what the direct definition picks."""
+"""Snippet helpers against their definitions: the one-pass window finder, body preparation."""
 
 from __future__ import annotations
 
 import itertools
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.searching.snippets import TARGET, _best_window
+from searchsvc.searching.snippets import MAX_BODY_CHARS, TARGET, _best_window, collapse, prepare
+from searchsvc.vietnamese import text
 
 
 def _reference(spans: list[tuple[int, int, str]], length: int) -> int:
@@ -45,3 +47,35 @@ def test_best_window_matches_the_definition(spans: list[tuple[int, int, str]], e
     """Same start for any spans, including ties, gaps wider than a window and adjacency."""
     length = (spans[-1][1] if spans else 0) + extra
     assert _best_window(spans, length) == _reference(spans, length)
+
+
+def _prepared(body: str) -> tuple[str, str]:
+    """Return a body prepared as first written: split and joined, folded with its check."""
+    body = " ".join(text.normalize(body[:MAX_BODY_CHARS]).split())
+    return body, text.fold(body)
+
+
+def test_collapse_splits_at_every_whitespace_character() -> None:
+    # Where a character is a separator, `split` makes two words of the first sample.
+    for code in range(sys.maxunicode + 1):
+        sample = f"a\n{chr(code)}b"
+        assert collapse(sample) == " ".join(sample.split()), hex(code)
+    for char in " \n\t\r\u00a0\u2028\x85":
+        for sample in (f"{char}a", f"a{char}", f"a {char}b", f"a{char}{char}b"):
+            assert collapse(sample) == " ".join(sample.split()), repr(sample)
+
+
+_LINES = st.text(alphabet="ab đ\n\t\r\u00a0\u2028\u3000\u0301\u200b\x85\x00", max_size=60)
+
+
+@settings(max_examples=1000)
+@given(st.one_of(_LINES, st.text(max_size=60)))
+def test_collapse_is_split_and_join(raw: str) -> None:
+    assert collapse(raw) == " ".join(raw.split())
+
+
+@settings(max_examples=500)
+@given(st.one_of(_LINES, st.text(max_size=60), st.text(alphabet="Hồ hoà\u0300\n ", min_size=1)))
+def test_prepare_is_split_join_and_fold(raw: str) -> None:
+    for sample in (raw, raw * 150):  # short and past MAX_BODY_CHARS
+        assert prepare(sample) == _prepared(sample)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import re
 import subprocess
 import sys
 import unicodedata
@@ -13,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc.vietnamese import syllable
+from searchsvc.vietnamese import text as text_module
 from searchsvc.vietnamese.text import (
     Token,
     abbreviations,
     accent_key,
+    accent_key_normalized,
     expansions_of,
     fold,
     fold_normalized,
@@ -186,6 +189,37 @@ def test_accent_key_finds_every_misplaced_tone() -> None:
         assert accent_key(word.upper()) == syllable.canonical(word), word
     text = " ".join(words)
     assert accent_key(text) == " ".join(syllable.canonical(w) for w in words)
+
+
+_PRECHECK = "(?:(?=[aeiouyăâêôơư])|(?<=[aeiouyăâêôơư].))"
+
+
+def test_the_vowel_check_before_the_tone_branches_changes_no_match() -> None:
+    """The scan for misplaced tones finds what its branches alone find (the oracle)."""
+    fast = text_module._MISPLACED_TONE
+    assert _PRECHECK in fast.pattern
+    branches = re.compile(fast.pattern.replace(_PRECHECK, "", 1))
+    words = all_tone_placements()
+    lowered = [w.lower() for w in ["ươì", "qúa", "gìa", "Khoẻ thuỷ hoà", *words]]
+    for sample in [*lowered, " ".join(lowered), "-".join(words[::7]) + " quý già ngìa"]:
+        expected = [m.span() for m in branches.finditer(sample)]
+        assert [m.span() for m in fast.finditer(sample)] == expected
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(alphabet=ALPHABET.lower(), max_size=80), any_text))
+def test_the_vowel_check_changes_no_match_on_any_text(raw: str) -> None:
+    fast = text_module._MISPLACED_TONE
+    branches = re.compile(fast.pattern.replace(_PRECHECK, "", 1))
+    for sample in (raw, raw.lower()):
+        expected = [m.span() for m in branches.finditer(sample)]
+        assert [m.span() for m in fast.finditer(sample)] == expected
+
+
+@given(st.one_of(st.text(alphabet=ALPHABET + "\n", max_size=200), any_text))
+def test_accent_key_normalized_equals_accent_key_of_normalized_text(raw: str) -> None:
+    for sample in (raw, raw * 20):  # short (cached) and long (uncached) paths
+        assert accent_key_normalized(normalize(sample)) == accent_key(sample)
 
 
 def test_accent_key_leaves_non_syllables_alone() -> None:

@@ -27,7 +27,7 @@ def find_spans(body: str, folded: str, marks: Iterable[Mark], limit: int) -> lis
     marks = list(marks)
     view = None
     if any(w.accent for mark in marks for w in mark.words):  # only typed accents look at it
-        accented = text.accent_key(body)
+        accented = text.accent_key_normalized(body)  # a prepared body is normalized
         view = accented if len(accented) == len(body) else None
     spans: list[Span] = []
     found = Occurrences(folded, [w.folded for mark in marks for w in mark.words])
@@ -132,26 +132,23 @@ def _run_end(folded: str, size: int, at: int, first: str, words: list[str]) -> i
 
 
 class Occurrences:
-    """Where the query's words stand as whole words in one folded body, found in one scan.
+    """Where the query's words stand as whole words in one folded body, one scan a word.
 
     Runs are then read off the list of occurrences: neighbours whose gap is a separator.
+    A whole word is a maximal run of letters and digits, so the places of different words
+    never overlap, and sorting them gives what one scan for any of the words would.
     """
 
     def __init__(self, folded: str, words: list[str]) -> None:
         self.folded = folded
         self.words = {w for w in words if _TOKEN.fullmatch(w)}
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.texts: list[str] = []
+        found = sorted((m.start(), w) for w in self.words for m in _whole(w).finditer(folded))
+        self.starts = [start for start, _ in found]
+        self.texts = [word for _, word in found]
+        self.ends = [start + len(word) for start, word in found]
         self.at: dict[str, list[int]] = {}
-        if self.words:
-            for m in _any_word(tuple(sorted(self.words))).finditer(folded):
-                start, end = m.span()
-                word = folded[start:end]
-                self.at.setdefault(word, []).append(len(self.texts))
-                self.starts.append(start)
-                self.ends.append(end)
-                self.texts.append(word)
+        for i, word in enumerate(self.texts):
+            self.at.setdefault(word, []).append(i)
 
     def run(self, words: list[str]) -> list[tuple[int, int]] | None:
         """Return what `find_run` returns for these words; None for words not scanned for."""
@@ -179,11 +176,15 @@ class Occurrences:
         return True
 
 
-@functools.lru_cache(maxsize=256)
-def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Return the regex of any of the words as a whole word (longest first)."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+@functools.lru_cache(maxsize=1024)
+def _whole(word: str) -> re.Pattern[str]:
+    """Return the regex of a word as a whole word.
+
+    It starts with the word itself, which the regex engine looks for at C speed, and looks
+    behind the word only where it is found (a leading lookbehind is tried at every place).
+    """
+    escaped = re.escape(word)
+    return re.compile(rf"{escaped}(?![^\W_])(?<![^\W_]{escaped})")
 
 
 def _separator(folded: str, start: int, end: int) -> bool:

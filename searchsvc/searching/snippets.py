@@ -84,12 +84,25 @@ def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) 
 
 def prepare(body: str) -> tuple[str, str]:
     """Return a body normalized with single spaces, and its folded form of the same length."""
-    # str.split() and the regex \s share one definition of whitespace; splitting is C speed.
-    body = " ".join(text.normalize((body or "")[:MAX_BODY_CHARS]).split())
-    folded = text.fold(body)
+    body = collapse(text.normalize((body or "")[:MAX_BODY_CHARS]))
+    folded = text.fold_normalized(body)  # joining normalized words with spaces keeps them so
     if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
         folded = "".join(text.fold(c)[:1] or " " for c in body)
     return body, folded
+
+
+def collapse(body: str) -> str:
+    """Return text with every run of whitespace one space and none at either end.
+
+    What `" ".join(body.split())` returns. Stored bodies are mostly paragraphs apart by
+    single newlines, for which C-speed checks stand in for splitting into hundreds of words
+    and joining them again: `isprintable()` is false for every character `split` splits at
+    but the space (tests/test_snippets.py checks every code point).
+    """
+    line = body.replace("\n", " ")
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(body.split())
 
 
 def fold_loosely(body: str) -> str:

@@ -156,12 +156,15 @@ _fold_short = functools.lru_cache(maxsize=65_536)(_fold)
 _TONED = "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 _TONED_PLAIN = "àáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ"
 _NOT_LETTER = r"(?![^\W\d_])"
+_VOWEL = "[aeiouyăâêôơư]"
 # Every way a tone mark can sit off its canonical place (see searchsvc.vietnamese.syllable). Each
 # branch starts after the toned vowel and looks back at what precedes it, so the scan
-# only stops at toned vowels.
+# only stops at toned vowels. Every branch needs a vowel right after the toned one or right
+# before it: that is checked first, so most toned vowels fail at once rather than branch by
+# branch (the branches and their order, hence the matches, are unchanged).
 _TP = f"[{_TONED_PLAIN}]"
 _MISPLACED_TONE = re.compile(
-    f"[{_TONED}](?:"
+    f"[{_TONED}](?:(?={_VOWEL})|(?<={_VOWEL}.))(?:"
     + "|".join(
         [
             "[aeiouy]?[ăâêôơ]",  # before the vowel with a diacritic: tíên, ừơ
@@ -219,9 +222,23 @@ def accent_key(text: str) -> str:
     return _accent_key(text)
 
 
+def accent_key_normalized(text: str) -> str:
+    """Return `accent_key(text)` for a text `normalize` returned, without normalizing it again."""
+    if text.isascii():
+        return text.lower()
+    if len(text) <= _SHORT:
+        return _accent_key_short(text)
+    return _accent_key_nfc(text)
+
+
 def _accent_key(text: str) -> str:
     """Compute accent_key without the cache."""
-    text = unicodedata.normalize("NFC", normalize(text).replace("İ", "I").lower())
+    return _accent_key_nfc(normalize(text))
+
+
+def _accent_key_nfc(text: str) -> str:
+    """Compute accent_key for text `normalize` returned."""
+    text = unicodedata.normalize("NFC", text.replace("İ", "I").lower())
     if "ð" in text:  # eth written for Đ (old fonts): the letter fold reads as d
         text = text.replace("ð", "đ")
     return _place_tones(text)
