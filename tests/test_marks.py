@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc.searching import Searcher, SearchRequest, marks
-from searchsvc.searching.marks import Occurrences, Span, find_run, run_pattern
+from searchsvc.searching.marks import AccentView, Occurrences, Span, find_run, run_pattern
 from searchsvc.searching.query import Word, make_word, understand
 from searchsvc.searching.snippets import make_snippet
 from searchsvc.vietnamese import text
@@ -268,3 +269,33 @@ def test_spans_from_one_scan_are_the_spans(pieces: list[str], typed: list[str]) 
     found = Occurrences(folded, [w.folded for w in words])
     assert marks._run_spans(folded, view, words, found) == _every_run(folded, view, words)
     assert marks._spans(folded, view, words, found) == marks._spans(folded, view, words)
+
+
+_KEYED = "àáảãạăằắẳâầấđèéẻêềếìíỉĩịòóỏõọôồốơờớởùúủũụưừứửỳýỷỹỵaeiouyqgnhtcA À Ý,.-\n'0İÐð\u0300\u0301"
+
+
+@given(
+    st.one_of(st.text(alphabet=_KEYED, max_size=80), st.text(max_size=40)),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(1, 12)), max_size=6),
+)
+@settings(max_examples=3000, deadline=None)
+def test_accent_view_slices_are_the_accent_key_sliced(
+    raw: str, cuts: list[tuple[int, int]]
+) -> None:
+    body = text.normalize(raw)
+    key = text.accent_key(body)
+    lowered = text.accent_lower(body)
+    assert len(lowered) == len(key)  # tone placement keeps lengths
+    view = AccentView(lowered)
+    for start, size in [(0, len(body)), *cuts]:
+        if start < len(body):
+            end = min(len(body), start + size)
+            assert view[start:end] == key[start:end], (start, end)
+
+
+def test_accent_view_on_a_real_passage() -> None:
+    body = "Thuỷ lợi hoà bình, khoẻ mạnh; quý già: Hoà Bình-Thuỷ 'Khoẻ' (òai) thuý"
+    key = text.accent_key(body)
+    view = AccentView(text.accent_lower(body))
+    for start, end in itertools.combinations(range(len(body) + 1), 2):
+        assert view[start:end] == key[start:end], (start, end)

@@ -222,6 +222,12 @@ def test_accent_key_normalized_equals_accent_key_of_normalized_text(raw: str) ->
         assert accent_key_normalized(normalize(sample)) == accent_key(sample)
 
 
+def test_tone_placement_keeps_lengths() -> None:
+    assert all(len(toned) == 1 for toned in syllable._WITH_TONE.values())
+    for word in all_tone_placements():
+        assert len(syllable.canonical(word)) == len(word), word
+
+
 def test_accent_key_leaves_non_syllables_alone() -> None:
     assert accent_key("Café Olé") == "café olé"
     assert accent_key("áà") == "áà"  # two tones: nothing to canonicalize

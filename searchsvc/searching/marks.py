@@ -27,8 +27,8 @@ def find_spans(body: str, folded: str, marks: Iterable[Mark], limit: int) -> lis
     marks = list(marks)
     view = None
     if any(w.accent for mark in marks for w in mark.words):  # only typed accents look at it
-        accented = text.accent_key_normalized(body)  # a prepared body is normalized
-        view = accented if len(accented) == len(body) else None
+        lowered = text.accent_lower(body)  # a prepared body is normalized
+        view = AccentView(lowered) if len(lowered) == len(body) else None
     spans: list[Span] = []
     found = Occurrences(folded, [w.folded for mark in marks for w in mark.words])
     for mark in marks:
@@ -49,7 +49,7 @@ def _day_spans(body: str, mark: Mark) -> list[Span]:
 
 def _run_spans(
     folded: str,
-    view: str | None,
+    view: str | AccentView | None,
     words: tuple[Word, ...],
     found: Occurrences | None = None,
 ) -> list[Span]:
@@ -74,7 +74,7 @@ def _run_spans(
 
 def _spans(
     folded: str,
-    view: str | None,
+    view: str | AccentView | None,
     words: tuple[Word, ...],
     occurrences: Occurrences | None = None,
 ) -> list[Span]:
@@ -89,6 +89,30 @@ def _spans(
         return found
     exact = [s for s in found if _exact(view[s[0] : s[1]], words)]
     return exact or found
+
+
+class AccentView:
+    """The accent key of a prepared body (`text.accent_key`), worked out where it is sliced.
+
+    Lowercasing is done at once; tone placement keeps lengths and never reaches across a
+    plain space (`text.place_tones`), so a slice of the key is cut from the key of the text
+    between the spaces around it: a few words a span rather than the whole body.
+    """
+
+    def __init__(self, lowered: str) -> None:
+        self.lowered = lowered
+        self._placed: dict[tuple[int, int], str] = {}
+
+    def __getitem__(self, cut: slice) -> str:
+        """Return key[start:end]."""
+        start, end, low = cut.start, cut.stop, self.lowered
+        a = low.rfind(" ", 0, start) + 1
+        b = low.find(" ", end)
+        b = len(low) if b < 0 else b
+        placed = self._placed.get((a, b))
+        if placed is None:
+            placed = self._placed[(a, b)] = text.place_tones(low[a:b])
+        return placed[start - a : end - a]
 
 
 def find_run(folded: str, words: list[str]) -> list[tuple[int, int]]:
@@ -149,6 +173,9 @@ class Occurrences:
         self.at: dict[str, list[int]] = {}
         for i, word in enumerate(self.texts):
             self.at.setdefault(word, []).append(i)
+        # linked[i]: occurrences i and i + 1 are apart by a separator (neighbours in a run).
+        ends, starts = self.ends, self.starts
+        self.linked = [_separator(folded, ends[i], starts[i + 1]) for i in range(len(ends) - 1)]
 
     def run(self, words: list[str]) -> list[tuple[int, int]] | None:
         """Return what `find_run` returns for these words; None for words not scanned for."""
@@ -165,15 +192,8 @@ class Occurrences:
 
     def _stands(self, i: int, words: list[str]) -> bool:
         """Return whether the words stand together from the i-th occurrence on."""
-        if i + len(words) > len(self.texts):
-            return False
-        for k in range(1, len(words)):
-            j = i + k
-            if self.texts[j] != words[k] or not _separator(
-                self.folded, self.ends[j - 1], self.starts[j]
-            ):
-                return False
-        return True
+        size = len(words)
+        return self.texts[i : i + size] == words and all(self.linked[i : i + size - 1])
 
 
 @functools.lru_cache(maxsize=1024)

@@ -183,8 +183,13 @@ _MISPLACED_TONE = re.compile(
 _LETTERS = re.compile(r"[^\W\d_]*")
 
 
-def _place_tones(text: str) -> str:
-    """Return lowercase NFC text with every word's tone moved to the canonical place."""
+def place_tones(text: str) -> str:
+    """Return lowercase NFC text with every word's tone moved to the canonical place.
+
+    Lengths are kept (a tone moves within its word), and neither a word nor any branch of
+    the scan reaches across a plain space, so the result for a stretch of text between two
+    spaces is that of the stretch alone.
+    """
     out: list[str] = []
     done = 0
     for match in _MISPLACED_TONE.finditer(text):
@@ -238,10 +243,15 @@ def _accent_key(text: str) -> str:
 
 def _accent_key_nfc(text: str) -> str:
     """Compute accent_key for text `normalize` returned."""
+    return place_tones(accent_lower(text))
+
+
+def accent_lower(text: str) -> str:
+    """Return the first step of `accent_key` for normalized text: all but the tone placement."""
     text = unicodedata.normalize("NFC", text.replace("İ", "I").lower())
     if "ð" in text:  # eth written for Đ (old fonts): the letter fold reads as d
         text = text.replace("ð", "đ")
-    return _place_tones(text)
+    return text
 
 
 _accent_key_short = functools.lru_cache(maxsize=65_536)(_accent_key)
