@@ -33,7 +33,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,
-        "max_requests": 50_000,  # a restart empties the caches and costs ~6 s of warm-up CPU
+        "max_requests": 50_000,  # a restart empties the caches
         "max_requests_jitter": 5_000,
         "limit_request_line": 8190,
         "limit_request_fields": 50,

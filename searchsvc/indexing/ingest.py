@@ -21,7 +21,7 @@ from searchsvc.archive import Article, Rejection, is_duplicate
 from searchsvc.errors import IndexBuildError
 from searchsvc.indexing.writers import open_index
 from searchsvc.store import generations as gens
-from searchsvc.store import schema, sidecar
+from searchsvc.store import lexicon, schema, sidecar
 
 BATCH = 200  # articles per progress report (and per batch handed to a worker)
 
@@ -232,9 +232,11 @@ def finish_generation(
 ) -> Path:
     """Publish a verified partial generation, make it live, prune, and record the state.
 
-    Segments written by Whoosh's own writer (updates, merges) get their sidecars here.
+    Segments written by Whoosh's own writer (updates, merges) get their sidecars here, and
+    the generation its lexicon (completions and spelling vocabulary, derived from it whole).
     """
     sidecar.write_missing(partial)
+    lexicon.write_for(partial)
     gens.write_json(partial / gens.META, meta)
     final = gens.publish(partial)
     gens.switch(index_dir, final)

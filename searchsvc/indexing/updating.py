@@ -33,7 +33,7 @@ from searchsvc.indexing.ingest import (
 )
 from searchsvc.indexing.writers import FastSegmentWriter, open_index
 from searchsvc.store import generations as gens
-from searchsvc.store import schema
+from searchsvc.store import lexicon, schema
 
 SMALL_SEGMENT = 5000  # an update merges segments below this many documents ...
 SMALL_SEGMENTS_MAX = 6  # ... once there are more than this many of them
@@ -62,9 +62,13 @@ class UpdateReport:
 
 
 def _link_generation(live: Path, partial: Path) -> None:
-    """Fill `partial` with the live generation's index files (hard links; they never change)."""
+    """Fill `partial` with the live generation's index files (hard links; they never change).
+
+    Its metadata, manifest and lexicon describe the whole generation: the new one gets its own.
+    """
     for f in live.iterdir():
-        if not f.is_file() or f.name in (gens.META, gens.MANIFEST) or "LOCK" in f.name.upper():
+        own = (gens.META, gens.MANIFEST, lexicon.FILE)
+        if not f.is_file() or f.name in own or "LOCK" in f.name.upper():
             continue
         if f.suffix == ".toc":
             shutil.copy2(f, partial / f.name)

@@ -1,11 +1,11 @@
 """The live generation of an index directory, opened once and reopened after a switch.
 
-Ready means ready: a generation is served only once it is open and warm (its suggester and
-spelling vocabulary built). The first one is opened and warmed by the first caller (the
-others wait); after that the generation token is checked at most every `reload_interval_s`,
-and a new generation is opened and warmed in a background thread beside the old one, which
-keeps serving every request until the switch. A generation that fails to open leaves the
-current one serving.
+Ready means ready: a generation is served only once it is open and warm (its lexicon, the
+completions and the spelling vocabulary, read from its file or derived). The first one is
+opened and warmed by the first caller (the others wait); after that the generation token is
+checked at most every `reload_interval_s`, and a new generation is opened and warmed in a
+background thread beside the old one, which keeps serving every request until the switch.
+A generation that fails to open leaves the current one serving.
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from searchsvc.errors import IndexUnavailable, SearchError
-from searchsvc.searching import spelling
-from searchsvc.searching.suggest import Suggester, build_suggester, cited_numbers
-from searchsvc.store import generations
+from searchsvc.searching.suggest import Suggester
+from searchsvc.store import generations, lexicon
 from searchsvc.store.schema import VN_TZ
 from searchsvc.store.snapshot import Snapshot, open_snapshot
 
@@ -49,28 +46,18 @@ class Loaded:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def warm(self) -> None:
-        """Build the suggester and the spelling vocabulary ahead of the first request."""
+        """Read (or derive) the generation's lexicon ahead of the first request."""
         try:
             self.get_suggester()
-            spelling.vocabulary(self.snap)
         except Exception:
             return
 
     def get_suggester(self) -> Suggester:
-        """Return the generation's suggester, building it on first use."""
+        """Return the generation's suggester, reading its lexicon on first use."""
         with self.lock:
             if self.suggester is None:
-                self.suggester = _suggester(self.snap)
+                self.suggester = Suggester(lexicon.of(self.snap).completions)
             return self.suggester
-
-
-def _suggester(snap: Snapshot) -> Suggester:
-    """Build the completions of a generation: live titles, categories, cited numbers."""
-    live = [t for t, ok in zip(snap.titles, snap.live, strict=False) if ok]
-    codes = snap.category[snap.live]
-    counts = np.bincount(codes[codes >= 0], minlength=len(snap.categories))
-    categories = [(c, int(n)) for c, n in zip(snap.categories, counts, strict=True) if n]
-    return build_suggester(live, categories, cited_numbers(snap), snap.doc_frequency)
 
 
 def _meta(path: Path) -> dict[str, Any]:

@@ -9,8 +9,6 @@ only when it finds more articles than the query as typed.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,50 +16,18 @@ import numpy as np
 from searchsvc.searching.query import understand
 from searchsvc.searching.ranking import Scorer, score_query
 from searchsvc.searching.values import SearchRequest
+from searchsvc.store import lexicon
+from searchsvc.store.lexicon import Vocabulary
 from searchsvc.store.snapshot import Snapshot
-from searchsvc.vietnamese import text
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W_]+")
-_LOCK = threading.Lock()
 RARE = 3
 
 
-def vocabulary(snap: Snapshot) -> tuple[dict[str, int], dict[str, str]]:
-    """Return folded syllable -> document frequency, and folded -> best accented form."""
-    with _LOCK:
-        memo = snap.memo.get("vocabulary")
-        if memo is None:
-            memo = (_frequencies(snap, ("title_f", "body_f")), _accent_forms(snap))
-            snap.memo["vocabulary"] = memo
-    vocab: tuple[dict[str, int], dict[str, str]] = memo
-    return vocab
-
-
-def _terms(snap: Snapshot, fieldname: str) -> Iterator[tuple[str, int]]:
-    """Yield (term, document frequency) of an indexed field of every segment."""
-    return snap.terms(fieldname)
-
-
-def _frequencies(snap: Snapshot, fieldnames: tuple[str, ...]) -> dict[str, int]:
-    """Return the alphabetic syllables of fields with their largest document frequency."""
-    out: dict[str, int] = {}
-    for fieldname in fieldnames:
-        for term, df in _terms(snap, fieldname):
-            if term.isalpha() and len(term) <= 8 and df > out.get(term, 0):
-                out[term] = df
-    return out
-
-
-def _accent_forms(snap: Snapshot) -> dict[str, str]:
-    """Return folded syllable -> its most frequent accented form."""
-    best: dict[str, tuple[int, str]] = {}
-    for fieldname in ("title_a", "body_a"):
-        for term, df in _terms(snap, fieldname):
-            key = text.fold(term)
-            if df > best.get(key, (0, ""))[0]:
-                best[key] = (df, term)
-    return {k: v for k, (_, v) in best.items()}
+def vocabulary(snap: Snapshot) -> Vocabulary:
+    """Return the generation's folded syllables with their frequencies and accented forms."""
+    return lexicon.of(snap).vocabulary
 
 
 def edits(word: str) -> set[str]:
@@ -75,12 +41,14 @@ def edits(word: str) -> set[str]:
     return out
 
 
-def _best(snap: Snapshot, vocab: dict[str, int], word: str, left: str, right: str) -> str | None:
+def _best(snap: Snapshot, vocab: Vocabulary, word: str, left: str, right: str) -> str | None:
     """Return the best indexed replacement for a rare word, or None."""
     if len(word) < 2 or len(word) > 12 or not word.isalpha():
         return None
-    floor = max(vocab.get(word, 0) * 3, RARE)
-    found = [(vocab[c], c) for c in edits(word) if vocab.get(c, 0) >= floor]
+    floor = max(vocab.frequency(word) * 3, RARE)
+    candidates = list(edits(word))
+    frequencies = vocab.frequencies_of(candidates)
+    found = [(df, c) for df, c in zip(frequencies, candidates, strict=True) if df >= floor]
     if not found:
         return None
 
@@ -113,12 +81,12 @@ def correct(
     snap: Snapshot, parsed: Any, request: SearchRequest, total: int, scorer: Scorer
 ) -> str | None:
     """Return a corrected query that finds more than `total` articles, or None."""
-    vocab, accents = vocabulary(snap)
+    vocab = vocabulary(snap)
     folded = _plain_words(parsed)
     suggestion = parsed.searched
     changed = False
     for i, f in enumerate(folded):
-        if not f or vocab.get(f, 0) >= RARE or any(c.isdigit() for c in f):
+        if not f or vocab.frequency(f) >= RARE or any(c.isdigit() for c in f):
             continue
         left = folded[i - 1] if i else ""
         right = folded[i + 1] if i + 1 < len(folded) else ""
@@ -126,7 +94,7 @@ def correct(
         if fix is None:
             continue
         label = re.escape(parsed.clauses[i].label)
-        new = re.sub(rf"(?<![^\W_]){label}(?![^\W_])", accents.get(fix, fix), suggestion, count=1)
+        new = re.sub(rf"(?<![^\W_]){label}(?![^\W_])", vocab.accented(fix), suggestion, count=1)
         changed = changed or new != suggestion
         suggestion, folded[i] = new, fix
     if not changed:

@@ -6,8 +6,10 @@ Third stage: uses `vietnamese` and `archive`. Public modules: `schema` (`build_s
 (`open_snapshot`: one generation opened for reading; `MultiValues`: a property with several
 values per article, the kinds and issuers of cited documents), `segfiles` (`TermTable`,
 `PostingsFile`, `write_field`: segment files written from sorted arrays; `preloaded_lengths`)
-and `sidecar` (`SidecarWriter`, `write_missing`: each segment's read-optimized `.srd` file,
-the only thing the read side maps; Whoosh stays the source of truth it is derived from).
+`sidecar` (`SidecarWriter`, `write_missing`: each segment's read-optimized `.srd` file;
+Whoosh stays the source of truth it is derived from), `phrases` (`completions`: the title
+phrases, categories, document numbers and titles offered as completions) and `lexicon`
+(`write_for`, `of`: a generation's completions and spelling vocabulary in one mapped file).
 
 This is the only stage that knows Whoosh's on-disk W3 format beyond its public API, and it
 relies on these internals of `whoosh-reloaded==2.7.5` (pinned in pyproject.toml):
@@ -24,7 +26,7 @@ relies on these internals of `whoosh-reloaded==2.7.5` (pinned in pyproject.toml)
 Whoosh's own matcher on sample indexes, so an upgrade that changes any of this fails loudly.
 """
 
-from searchsvc.store import generations, schema, segfiles, sidecar, snapshot
+from searchsvc.store import generations, lexicon, phrases, schema, segfiles, sidecar, snapshot
 from searchsvc.store.schema import (
     BODY_LEAD_WORDS,
     NO_DATE,
@@ -58,7 +60,9 @@ __all__ = [
     "docnum_terms",
     "document",
     "generations",
+    "lexicon",
     "open_snapshot",
+    "phrases",
     "schema",
     "segfiles",
     "sidecar",
