@@ -77,3 +77,14 @@ def test_set_operations_agree_with_numpy(a: np.ndarray, b: np.ndarray) -> None:
     assert _member(a, b).tolist() == np.isin(a, b).tolist()
     assert _intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
     assert _union([a, b], 3001).tolist() == np.union1d(a, b).tolist()
+
+
+@given(st.lists(_DOCS, max_size=4), st.sampled_from([3001, 40_000]))
+@settings(max_examples=500, deadline=None)
+def test_union_agrees_with_numpy(arrays: list[np.ndarray], n: int) -> None:
+    # Few docnums for n are merged, many go through a bitmap of n: both ways are taken.
+    want = np.zeros(0, dtype=np.int32)
+    for a in arrays:
+        want = np.union1d(want, a)
+    got = _union(arrays, n)
+    assert got.dtype == np.int32 and got.tolist() == want.tolist()

@@ -15,7 +15,7 @@ import pytest
 from searchsvc.indexing import indexer, updating
 from searchsvc.searching import Searcher, SearchRequest
 from searchsvc.store import generations, sidecar
-from searchsvc.store.snapshot import open_snapshot
+from searchsvc.store.snapshot import PostingsCache, SpanCache, open_snapshot
 
 
 def _mapped_only(path: Path) -> sidecar.Sidecar:
@@ -115,15 +115,19 @@ def test_joined_postings_of_an_updated_index_equal_the_mapped_join(tmp_path: Pat
     paths = [sidecar.path_for(live, r._segment) for r, _ in snap.leaves]
     assert len(snap.sidecars) >= 2 and snap.deletions
     checked = 0
-    for fieldname in ("body_f", "title_f", "id"):
-        for term in {t for t, _ in snap.terms(fieldname)}:
-            ids, ws = snap.postings(fieldname, term)
-            want_ids, want_w = _joined_by_views(snap, paths, fieldname, term)
-            assert np.array_equal(ids, want_ids) and np.array_equal(ws, want_w), term
-            assert ids.dtype == np.int32 and ws.dtype == np.float32
-            assert not ids.flags.writeable and not ws.flags.writeable  # shared via the cache
-            checked += 1
-    assert checked > 50
+    # Cold; then the spans of every term cached but not its postings; then spans evicted.
+    for spans in (SpanCache(), None, SpanCache(max_bytes=2000)):
+        snap.cache = PostingsCache()
+        snap.spans = spans or snap.spans
+        for fieldname in ("body_f", "title_f", "id", "body_p"):
+            for term in {t for t, _ in snap.terms(fieldname)} | {"không có"}:
+                ids, ws = snap.postings(fieldname, term)
+                want_ids, want_w = _joined_by_views(snap, paths, fieldname, term)
+                assert np.array_equal(ids, want_ids) and np.array_equal(ws, want_w), term
+                assert ids.dtype == np.int32 and ws.dtype == np.float32
+                assert not ids.flags.writeable and not ws.flags.writeable  # shared via the cache
+                checked += 1
+    assert checked > 150 and snap.spans.used <= 2000
     snap.close()
 
 

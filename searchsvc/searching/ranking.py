@@ -27,7 +27,7 @@ import numpy as np
 from searchsvc.searching.query import Alternative, Clause, ParsedQuery, Word
 from searchsvc.searching.snippets import MAX_BODY_CHARS, fold_loosely, prepare
 from searchsvc.store.schema import BODY_LEAD_WORDS
-from searchsvc.store.snapshot import BoolArray, FloatArray, IntArray, Snapshot
+from searchsvc.store.snapshot import BoolArray, ByteLRU, FloatArray, IntArray, Snapshot
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ WEIGHTS = Weights()
 # shared by all its phrases and by the did-you-mean pass (issue 15: 25 OR'd phrases once
 # read 150 bodies each).
 MAX_PHRASE_CHECKS = 200
+# Memory for the document frequencies of words kept per generation (about 150 bytes each).
+WORD_DF_BYTES = 2 * 1024 * 1024
 _EMPTY: IntArray = np.zeros(0, dtype=np.int32)
 
 
@@ -187,12 +189,29 @@ class Scorer:
         """Return how many live documents hold a term in title_<s> (or body_<s>)."""
         key = (suffix, term, title_only)
         found = self._dfs.get(key)
-        if found is None and suffix == "f":  # the union candidates() needs anyway
-            found = self._dfs[key] = len(self.word_docs(Word(term), title_only))
+        if found is None and suffix == "f":
+            found = self._dfs[key] = self._word_df(term, title_only)
         elif found is None:
             title = self.postings(f"title_{suffix}", term)[0]
             body = _EMPTY if title_only else self.postings(f"body_{suffix}", term)[0]
             found = self._dfs[key] = len(title) + len(body) - len(_intersect(title, body))
+        return found
+
+    def _word_df(self, folded: str, title_only: bool) -> int:
+        """Return how many live documents hold a word in the title, or the body too.
+
+        Kept per generation (a small number per word): the union of a common word's title
+        and body postings, which it takes, costs a pass over tens of thousands of docnums.
+        """
+        if title_only:
+            return len(self.postings("title_f", folded)[0])
+        memo: ByteLRU[str, int] | None = self.snap.memo.get("word_df")
+        if memo is None:
+            memo = self.snap.memo.setdefault("word_df", ByteLRU(WORD_DF_BYTES, lambda _: 150))
+        found = memo.get(folded)
+        if found is None:
+            found = len(self.word_docs(Word(folded), False))
+            memo.put(folded, found)
         return found
 
     def _fields(self, suffix: str, term: str, title_only: bool) -> tuple[BoolArray, FloatArray]:
@@ -356,11 +375,26 @@ class Scorer:
             return np.flatnonzero(published_between(self.snap, *alt.published)).astype(np.int32)
         if not alt.words:
             return np.arange(self.n, dtype=np.int32)
-        sets = sorted((self.word_docs(w, alt.title_only) for w in alt.words), key=len)
-        docs = sets[0]
-        for other in sets[1:]:
-            docs = _intersect(docs, other)
+        title_only = alt.title_only
+        words = sorted(alt.words, key=lambda w: self._df("f", w.folded, title_only))
+        docs = self.word_docs(words[0], title_only)
+        for w in words[1:]:
+            if not len(docs):
+                break
+            docs = self._narrow(docs, w, title_only)
         return docs
+
+    def _narrow(self, docs: IntArray, word: Word, title_only: bool) -> IntArray:
+        """Return the documents among docs that hold a word (in the title, or the body too).
+
+        Looked up in the word's title and body postings, without their union when it is
+        not at hand (for a common word, a pass over more documents than docs holds).
+        """
+        if title_only or (word.folded, title_only) in self._word_docs:
+            return _intersect(docs, self.word_docs(word, title_only))
+        keep = _member(docs, self.postings("title_f", word.folded)[0])
+        keep |= _member(docs, self.postings("body_f", word.folded)[0])
+        return docs[keep]
 
     def clause_docs(self, clause: Clause) -> IntArray:
         """Return the documents that can match a clause (any alternative)."""
@@ -475,19 +509,41 @@ def _member(docs: IntArray, ids: IntArray) -> BoolArray:
 
 
 def _union(arrays: list[IntArray], n: int) -> IntArray:
-    """Return the sorted docnums in any of the sorted arrays."""
-    arrays = [a for a in arrays if len(a)]
+    """Return the sorted docnums in any of the sorted, distinct arrays.
+
+    Arrays holding fewer than n / 4 docnums in all are merged (work as long as they are),
+    more through a bitmap of the n documents.
+    """
+    arrays = sorted((a for a in arrays if len(a)), key=len)
     if not arrays:
         return _EMPTY
     if len(arrays) == 1:
         return arrays[0]
-    total = sum(len(a) for a in arrays)
-    if total * 32 < n:
-        return np.unique(np.concatenate(arrays)).astype(np.int32, copy=False)
+    if sum(len(a) for a in arrays) * 4 < n:
+        out = arrays[-1]
+        for a in arrays[:-1]:
+            out = _merge(a, out)
+        return out
     mark = np.zeros(n, dtype=np.bool_)
     for a in arrays:
         mark[a] = True
     return np.flatnonzero(mark).astype(np.int32)
+
+
+def _merge(small: IntArray, big: IntArray) -> IntArray:
+    """Return the sorted docnums in either of two sorted, distinct arrays."""
+    at = np.searchsorted(big, small)
+    new = big[np.minimum(at, len(big) - 1)] != small
+    if not new.any():
+        return big
+    extra = small[new]
+    at = at[new] + np.arange(len(extra))  # where each new docnum lands in the output
+    out = np.empty(len(big) + len(extra), dtype=np.int32)
+    rest = np.ones(len(out), dtype=np.bool_)
+    rest[at] = False
+    out[at] = extra
+    out[rest] = big
+    return out
 
 
 def day_minutes(day: date, end: bool = False) -> int:

@@ -11,6 +11,7 @@ derived in memory at open, so such an index still opens, only more slowly.
 from __future__ import annotations
 
 import contextlib
+import struct
 import sys
 import threading
 import weakref
@@ -83,6 +84,22 @@ class PostingsCache(ByteLRU[tuple[str, str], tuple[IntArray, FloatArray]]):
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         super().__init__(max_bytes, lambda value: int(value[0].nbytes + value[1].nbytes) + 200)
+
+
+_SPAN = struct.Struct("=iqq")  # segment, first and last + 1 posting
+
+
+class SpanCache(ByteLRU[tuple[str, str], bytes]):
+    """A bounded LRU of where a term's postings lie, packed: (segment, start, stop) triples.
+
+    Finding a term costs a binary search and three or four reads in every segment's table;
+    its spans take a few dozen bytes. The postings cache keeps whole lists, which for the
+    commonest words take hundreds of KB each and so are soon evicted, while the spans of
+    the words and pairs of thousands of queries fit in a few MB.
+    """
+
+    def __init__(self, max_bytes: int = 6 * 1024 * 1024) -> None:
+        super().__init__(max_bytes, lambda value: 300 + len(value))
 
 
 class BodyCache(ByteLRU[tuple[str, int], tuple[str, ...]]):
@@ -165,6 +182,7 @@ class Snapshot:
     has_citations: bool = False  # False for an index built before the `cited` column
     bodies: BodyCache = field(default_factory=BodyCache)
     cache: PostingsCache = field(default_factory=PostingsCache)
+    spans: SpanCache = field(default_factory=SpanCache)
     memo: dict[str, Any] = field(default_factory=dict)
     # Whoosh readers seek and read shared file handles: one thread at a time per snapshot.
     io_lock: threading.RLock = field(default_factory=threading.RLock)
@@ -232,20 +250,15 @@ class Snapshot:
 
     def postings_with_deleted(self, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
         """Return the postings of a term, deleted documents included (new arrays)."""
-        tbytes = term.encode("utf-8")
-        spans = [
-            (side, offset, *side.span(fieldname, tbytes))
-            for side, offset in zip(self.sidecars, self.offsets.tolist(), strict=True)
-        ]
-        total = sum(b - a for _, _, a, b in spans)
+        spans = self.term_spans(fieldname, term)
+        total = sum(b - a for _, a, b in spans)
         if not total:
             return _EMPTY_IDS, _EMPTY_W
         ids = np.empty(total, dtype=np.int32)
         weights = np.empty(total, dtype=np.float32)
         at = 0
-        for side, offset, a, b in spans:
-            if a == b:
-                continue
+        for i, a, b in spans:
+            side, offset = self.sidecars[i], int(self.offsets[i])
             part = ids[at : at + b - a]
             side.read_into(f"t:{fieldname}:ids", a, part)
             if offset:
@@ -253,6 +266,21 @@ class Snapshot:
             weights[at : at + b - a] = side.read(f"t:{fieldname}:w", a, b)
             at += b - a
         return ids, weights
+
+    def term_spans(self, fieldname: str, term: str) -> list[tuple[int, int, int]]:
+        """Return (segment, start, stop) of a term's postings in each segment that has any.
+
+        Kept in a bounded cache, except for article ids (each is looked up on its own).
+        """
+        key = (fieldname, term)
+        packed = self.spans.get(key)
+        if packed is None:
+            tbytes = term.encode("utf-8")
+            found = [(i, *side.span(fieldname, tbytes)) for i, side in enumerate(self.sidecars)]
+            packed = b"".join(_SPAN.pack(i, a, b) for i, a, b in found if a != b)
+            if fieldname != "id":
+                self.spans.put(key, packed)
+        return list(_SPAN.iter_unpack(packed))
 
     def column(self, name: str) -> Any:
         """Return a column over every document: int64 array or list of strings; None if absent."""
