@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,9 @@ from whoosh.filedb.filestore import FileStorage
 from searchsvc.indexing import indexer, updating
 from searchsvc.searching import Searcher, SearchRequest
 from searchsvc.store import generations, sidecar
+from searchsvc.store.schema import BODY_HEAD_CHARS
 from searchsvc.store.snapshot import open_snapshot
+from searchsvc.vietnamese import text
 
 
 def _stock(reader: Any, fieldname: str, tbytes: bytes) -> tuple[list[int], list[float]]:
@@ -44,6 +48,8 @@ def _check_segment(leaf: Any, side: sidecar.Sidecar) -> int:
         assert side.postings(fieldname, b"\xffno such term")[0].size == 0
     for docnum in range(leaf.doc_count_all()):
         assert side.stored(docnum) == {"body": "", **leaf.stored_fields(docnum)}
+        head = str(leaf.stored_fields(docnum).get("body") or "")[:BODY_HEAD_CHARS]
+        assert side.folded_head(docnum) == text.fold(" ".join(text.normalize(head).split()))
         for name in leaf.schema.scorable_names():
             want = leaf.doc_field_length(docnum, name, 0) or 0
             assert side.lengths(name)[docnum] == pytest.approx(want), (name, docnum)
@@ -140,3 +146,55 @@ def test_a_damaged_sidecar_is_refused_with_a_reason(tmp_path: Path) -> None:
     path.write_bytes(b"not a sidecar at all")
     with pytest.raises(sidecar.SidecarError, match=r"MAIN_x\.srd"):
         sidecar.open_file(path)
+
+
+def _without_heads(path: Path) -> None:
+    """Rewrite a sidecar's table of contents as it was before bodies' heads were kept."""
+    raw = path.read_bytes()
+    _, at = sidecar._HEAD.unpack(raw[: sidecar._HEAD.size])
+    meta = json.loads(raw[at:])
+    del meta["head_chars"]
+    meta["arrays"] = {k: v for k, v in meta["arrays"].items() if not k.startswith("head:")}
+    path.write_bytes(raw[:at] + json.dumps(meta).encode("utf-8"))
+
+
+def _pages(index: Path, queries: list[str]) -> list[dict[str, Any]]:
+    """Return every field of the first page of each query but its time."""
+    searcher = Searcher(index, warm=False)
+    pages = []
+    for query in queries:
+        page = dataclasses.asdict(searcher.search(SearchRequest(query, per_page=50)))
+        page.pop("took_ms")
+        pages.append(page)
+    searcher.close()
+    return pages
+
+
+_HEADS_QUERIES = [
+    "Tây Hồ",
+    "tay ho",
+    '"hồ tây"',
+    "ubnd quận",
+    "UBND",
+    "cải cách hành chính",
+    '"ke hoach" 45/KH-UBND',
+    "thi đua yêu nước",
+]
+
+
+def test_sidecars_without_heads_open_and_give_the_same_pages(
+    sample_index: Path, tmp_path: Path
+) -> None:
+    """An index whose sidecars predate bodies' heads prepares bodies at query time instead."""
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index)
+    before = _pages(index, _HEADS_QUERIES)
+    live = generations.live_generation(index)
+    assert live is not None
+    paths = list(live.glob(f"*{sidecar.SUFFIX}"))
+    assert paths and all(sidecar.open_file(p).folded_head(0) is not None for p in paths)
+    for path in paths:
+        _without_heads(path)
+        assert sidecar.open_file(path).folded_head(0) is None
+    assert sum(p["total"] for p in before) > 50
+    assert _pages(index, _HEADS_QUERIES) == before

@@ -8,7 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.searching.snippets import MAX_BODY_CHARS, TARGET, _best_window, collapse, prepare
+from searchsvc.searching.snippets import MAX_BODY_CHARS, TARGET, _best_window, prepare
 from searchsvc.vietnamese import text
 
 
@@ -59,10 +59,10 @@ def test_collapse_splits_at_every_whitespace_character() -> None:
     # Where a character is a separator, `split` makes two words of the first sample.
     for code in range(sys.maxunicode + 1):
         sample = f"a\n{chr(code)}b"
-        assert collapse(sample) == " ".join(sample.split()), hex(code)
+        assert text.collapse(sample) == " ".join(sample.split()), hex(code)
     for char in " \n\t\r\u00a0\u2028\x85":
         for sample in (f"{char}a", f"a{char}", f"a {char}b", f"a{char}{char}b"):
-            assert collapse(sample) == " ".join(sample.split()), repr(sample)
+            assert text.collapse(sample) == " ".join(sample.split()), repr(sample)
 
 
 _LINES = st.text(alphabet="ab đ\n\t\r\u00a0\u2028\u3000\u0301\u200b\x85\x00", max_size=60)
@@ -71,7 +71,7 @@ _LINES = st.text(alphabet="ab đ\n\t\r\u00a0\u2028\u3000\u0301\u200b\x85\x00", m
 @settings(max_examples=1000)
 @given(st.one_of(_LINES, st.text(max_size=60)))
 def test_collapse_is_split_and_join(raw: str) -> None:
-    assert collapse(raw) == " ".join(raw.split())
+    assert text.collapse(raw) == " ".join(raw.split())
 
 
 @settings(max_examples=500)

@@ -28,6 +28,7 @@ from searchsvc.searching.query import Alternative, Clause, ParsedQuery, Word
 from searchsvc.searching.snippets import MAX_BODY_CHARS, fold_loosely, prepare
 from searchsvc.store.schema import BODY_LEAD_WORDS
 from searchsvc.store.snapshot import BoolArray, ByteLRU, FloatArray, IntArray, Snapshot
+from searchsvc.vietnamese import text
 
 
 @dataclass(frozen=True)
@@ -103,23 +104,36 @@ class Scorer:
         return self.snap.body(docnum, MAX_BODY_CHARS)
 
     def prepared_body(self, docnum: int) -> tuple[str, str]:
-        """Return the normalized stored body and its folded form (memoized per generation)."""
+        """Return the normalized stored body and its folded form (memoized per generation).
+
+        The folded form is the one the sidecar keeps when it has it (as `prepare` made it).
+        """
         body = self._bodies.get(docnum)
         if body is None:
             cached = self.snap.bodies.get(("prepared", docnum))
             if cached is None:
-                body = prepare(self._body_head(docnum))
+                body = self._prepare(docnum)
                 self.snap.bodies.put(("prepared", docnum), body)
             else:
                 body = (cached[0], cached[1])
             self._bodies[docnum] = body
         return body
 
+    def _prepare(self, docnum: int) -> tuple[str, str]:
+        """Return `prepare` of a stored body, its folded half read from the sidecar if there."""
+        folded = self.snap.folded_head(docnum)
+        if folded is None:
+            return prepare(self._body_head(docnum))
+        return text.collapse(text.normalize(self._body_head(docnum))), folded
+
     def loose_body(self, docnum: int) -> str:
         """Return a folded body for phrase checks: the prepared one if at hand, else loose."""
         prepared = self._bodies.get(docnum) or self.snap.bodies.get(("prepared", docnum))
         if prepared is not None:
             return prepared[1]
+        folded = self.snap.folded_head(docnum)
+        if folded is not None:
+            return folded
         cached = self.snap.bodies.get(("loose", docnum))
         if cached is not None:
             return cached[0]
@@ -129,6 +143,11 @@ class Scorer:
 
     def folded_body(self, docnum: int) -> str:
         """Return the folded, normalized stored body of a document."""
+        prepared = self._bodies.get(docnum)
+        if prepared is None:
+            folded = self.snap.folded_head(docnum)
+            if folded is not None:
+                return folded
         return self.prepared_body(docnum)[1]
 
     def out_of_time(self) -> bool:

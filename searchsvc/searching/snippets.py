@@ -13,12 +13,13 @@ from collections.abc import Iterable
 
 from searchsvc.searching.marks import find_spans
 from searchsvc.searching.query import Mark
+from searchsvc.store.schema import BODY_HEAD_CHARS
 from searchsvc.vietnamese import text
 
 TARGET = 220
 MIN_LEN = 160
 MAX_MATCHES = 120  # spans a snippet window is chosen among; bounds per-hit work on common words
-MAX_BODY_CHARS = 6000  # snippets come from the first pages of a body; bounds per-hit cost
+MAX_BODY_CHARS = BODY_HEAD_CHARS  # snippets come from the first pages of a body
 _SPACE = re.compile(r"\s+")
 
 
@@ -83,26 +84,8 @@ def _render(body: str, spans: list[tuple[int, int, str]], start: int, end: int) 
 
 
 def prepare(body: str) -> tuple[str, str]:
-    """Return a body normalized with single spaces, and its folded form of the same length."""
-    body = collapse(text.normalize((body or "")[:MAX_BODY_CHARS]))
-    folded = text.fold_normalized(body)  # joining normalized words with spaces keeps them so
-    if len(folded) != len(body):  # the text module promises equal lengths; be safe anyway
-        folded = "".join(text.fold(c)[:1] or " " for c in body)
-    return body, folded
-
-
-def collapse(body: str) -> str:
-    """Return text with every run of whitespace one space and none at either end.
-
-    What `" ".join(body.split())` returns. Stored bodies are mostly paragraphs apart by
-    single newlines, for which C-speed checks stand in for splitting into hundreds of words
-    and joining them again: `isprintable()` is false for every character `split` splits at
-    but the space (tests/test_snippets.py checks every code point).
-    """
-    line = body.replace("\n", " ")
-    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
-        return line
-    return " ".join(body.split())
+    """Return a body's first MAX_BODY_CHARS normalized with single spaces, and its fold."""
+    return text.prepared((body or "")[:MAX_BODY_CHARS])
 
 
 def fold_loosely(body: str) -> str:

@@ -61,6 +61,8 @@ _COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:[-/.,&'’][^\W_]++)+")  # posses
 # Syllable pairs of a body are indexed for its first words only (the lead): they refine
 # ranking, and over whole bodies they would double the postings (and the indexing time).
 BODY_LEAD_WORDS = 200
+# What snippets and phrase checks read of a body; sidecars keep this much of it prepared.
+BODY_HEAD_CHARS = 6000
 
 _FOLDED: dict[str, str] = {}  # word: folded form
 _ACCENTED: dict[str, str] = {}  # word: accent key where it differs from the folded form, else ""

@@ -8,7 +8,9 @@ it with the segment). It holds, generically over the schema:
   (int32) and weights (the smallest dtype that holds them exactly);
 - the length of every scorable field per document (Whoosh's own length byte, decoded);
 - every column (integers as int64, anything else as UTF-8 strings);
-- the stored fields of every document (pickled, body aside) and the bodies as UTF-8.
+- the stored fields of every document (pickled, body aside) and the bodies as UTF-8;
+- each body's head as snippets and phrase checks read it: the folded form of its first
+  characters, normalized with single spaces (absent from sidecars written before it was).
 Reading it costs no decoding, so a generation opens in milliseconds. An open sidecar keeps
 its file descriptor and copies out just what a request needs with `os.pread`: one block of a
 term table (found through every 64th key, kept in memory), a term's postings, a document's
@@ -39,6 +41,8 @@ from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
 from searchsvc.store.postings import decode
+from searchsvc.store.schema import BODY_HEAD_CHARS
+from searchsvc.vietnamese import text
 
 FORMAT = 1
 SUFFIX = ".srd"
@@ -235,15 +239,24 @@ def _write_columns(out: _ArrayFile, reader: IndexReader, count: int) -> dict[str
 
 
 def _write_stored(out: _ArrayFile, reader: IndexReader, count: int) -> None:
-    """Append the stored fields of every document (bodies apart, as UTF-8)."""
+    """Append the stored fields of every document (bodies apart, as UTF-8), and their heads.
+
+    A body's head is the folded form of its first BODY_HEAD_CHARS, normalized with single
+    spaces (`text.prepared`): what phrase checks and adjacency checks read, and what a
+    snippet marks, without preparing the body at every query.
+    """
     records: list[bytes] = []
     bodies: list[bytes] = []
+    heads: list[bytes] = []
     for docnum in range(count):
         fields = dict(reader.stored_fields(docnum))
-        bodies.append(str(fields.pop("body", "") or "").encode("utf-8"))
+        body = str(fields.pop("body", "") or "")
+        bodies.append(body.encode("utf-8"))
+        heads.append(text.prepared(body[:BODY_HEAD_CHARS])[1].encode("utf-8"))
         records.append(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
     out.strings("stored", records)
     out.strings("body", bodies)
+    out.strings("head", heads)
 
 
 class SidecarWriter:
@@ -275,6 +288,7 @@ class SidecarWriter:
         columns = _write_columns(self.file, reader, count)
         _write_stored(self.file, reader, count)
         meta = {"format": FORMAT, "doccount": count, "fields": self.fields, "lengths": scorable}
+        meta["head_chars"] = BODY_HEAD_CHARS
         self.file.close({**meta, "columns": columns})
 
 
@@ -557,6 +571,12 @@ class Sidecar:
         """Return the stored fields of a document except the body."""
         fields: dict[str, Any] = pickle.loads(self._record("stored", docnum))
         return fields
+
+    def folded_head(self, docnum: int) -> str | None:
+        """Return a body's prepared folded head (see `_write_stored`), None in older sidecars."""
+        if self.meta.get("head_chars") != BODY_HEAD_CHARS or "head:off" not in self._layout:
+            return None
+        return self._record("head", docnum).decode("utf-8")
 
     def body(self, docnum: int, max_bytes: int | None = None) -> str:
         """Return the stored body of a document (its first max_bytes, cut at a character)."""

@@ -243,6 +243,11 @@ class Snapshot:
             return side.body(local)
         return side.body(local, 4 * max_chars)[:max_chars]  # UTF-8: at most 4 bytes a char
 
+    def folded_head(self, docnum: int) -> str | None:
+        """Return a body's prepared folded head from its sidecar; None if that has none."""
+        side, local = self._locate(docnum)
+        return side.folded_head(local)
+
     def document_numbers(self, article_id: str) -> list[int]:
         """Return every docnum (live or deleted) indexed under an article id."""
         ids, _ = self.postings_with_deleted("id", article_id)

@@ -3,6 +3,7 @@
 Public API (the schema, the search and the archive modules rely on these names):
 
 - `normalize(text)`: NFC display text without invisible characters, with plain spaces.
+- `prepared(text)`: `normalize`d text with single spaces (`collapse`) and its `fold`.
 - `fold(text)`: the lowercase, accent-free matching form. For text that went through
   `normalize`, `fold` maps each character to exactly one character at the same offset, so
   offsets found in folded text highlight the original.
@@ -156,6 +157,31 @@ _fold_short = functools.lru_cache(maxsize=65_536)(_fold)
 _TONED = "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 _TONED_PLAIN = "àáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ"
 _NOT_LETTER = r"(?![^\W\d_])"
+
+
+def collapse(text: str) -> str:
+    """Return text with every run of whitespace one space and none at either end.
+
+    What `" ".join(text.split())` returns. Stored bodies are mostly paragraphs apart by
+    single newlines, for which C-speed checks stand in for splitting into hundreds of words
+    and joining them again: `isprintable()` is false for every character `split` splits at
+    but the space (tests/test_snippets.py checks every code point).
+    """
+    line = text.replace("\n", " ")
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(text.split())
+
+
+def prepared(text: str) -> tuple[str, str]:
+    """Return text normalized with single spaces, and its folded form of the same length."""
+    spaced = collapse(normalize(text))
+    folded = fold_normalized(spaced)  # joining normalized words with spaces keeps them so
+    if len(folded) != len(spaced):  # the promise of equal lengths; be safe anyway
+        folded = "".join(fold(c)[:1] or " " for c in spaced)
+    return spaced, folded
+
+
 _VOWEL = "[aeiouyăâêôơư]"
 # Every way a tone mark can sit off its canonical place (see searchsvc.vietnamese.syllable). Each
 # branch starts after the toned vowel and looks back at what precedes it, so the scan
